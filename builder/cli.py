@@ -1,0 +1,114 @@
+"""The `litdigest` command: parse arguments, run one stage, turn problems into exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from builder import __version__
+from builder.errors import ContentError, UsageError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+IMPORT_EPILOG = """\
+The year of a listing: the page copy says only "Sep 8". The year is taken from
+--year when given; else from `import: {year: YYYY}` in content/site.yaml; else it is
+the most recent year in which that date is not after today.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="litdigest",
+        description="Build a static literature-digest site from paper listings and notes.",
+    )
+    parser.add_argument("--version", action="version", version=f"litdigest {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    imp = commands.add_parser(
+        "import",
+        help="import listing dumps into paper records",
+        description="Import daily-paper listing dumps into content/papers/YYYY-MM-DD.yaml.",
+        epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="listing dump(s)")
+    imp.add_argument("--year", type=int, help="the year of the listings' dates")
+    _content_option(imp)
+    imp.set_defaults(run=_run_import)
+
+    build = commands.add_parser("build", help="build the static site")
+    _content_option(build)
+    build.add_argument("--out", type=Path, help="output folder (default: site/ beside content/)")
+    build.add_argument("--base-url", help="override base_url from site.yaml")
+    build.add_argument("--drafts", action="store_true", help="include draft notes")
+    build.set_defaults(run=_run_build)
+
+    topics = commands.add_parser("topics", help="show topics and how papers were classified")
+    _content_option(topics)
+    topics.add_argument(
+        "--explain", metavar="ID", help="show the rules that gave a paper its topics"
+    )
+    topics.set_defaults(run=_run_topics)
+    return parser
+
+
+def _content_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--content",
+        type=Path,
+        default=Path("content"),
+        metavar="DIR",
+        help="the content folder (default: ./content)",
+    )
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from builder.importer import run_import
+
+    for line in run_import(args.files, args.content, args.year):
+        print(line)
+    return EXIT_OK
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    from builder.build import build_site
+
+    summary = build_site(args.content, out_dir=args.out, base_url=args.base_url, drafts=args.drafts)
+    print(summary)
+    return EXIT_OK
+
+
+def _run_topics(args: argparse.Namespace) -> int:
+    from builder.topics_report import explain_paper, topic_counts_report
+
+    lines = (
+        explain_paper(args.content, args.explain)
+        if args.explain
+        else topic_counts_report(args.content)
+    )
+    for line in lines:
+        print(line)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem.format(), file=sys.stderr)
+        count = sum(1 for p in error.problems if p.severity == "error")
+        print(f"litdigest: {count} error(s); nothing was written", file=sys.stderr)
+        return EXIT_CONTENT
+    except UsageError as error:
+        print(f"litdigest: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("litdigest: interrupted; nothing was changed", file=sys.stderr)
+        return 130

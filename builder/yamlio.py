@@ -1,0 +1,144 @@
+"""Safe YAML reading that keeps line numbers and refuses what content never needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from builder.errors import ContentError, Problem, display_path
+
+try:  # libyaml's C parser is several times faster; fall back when it is missing.
+    _BaseLoader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _BaseLoader = yaml.SafeLoader
+
+
+class LineDict(dict):
+    """A mapping that remembers the line of itself and of each key (1-based)."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line: int | None = None
+        self.key_lines: dict[Any, int] = {}
+
+
+class _ContentLoader(_BaseLoader):
+    """Safe loader: no aliases (no billion laughs), no duplicate keys, lines kept."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "anchors and aliases are not allowed in content files", node.start_mark
+            )
+        return super().construct_object(node, deep=deep)
+
+    def construct_yaml_map(self, node: yaml.MappingNode) -> Iterator[LineDict]:
+        data = LineDict()
+        data.line = node.start_mark.line + 1
+        yield data
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "merge keys (<<) are not allowed in content files",
+                    key_node.start_mark,
+                )
+            key = self.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "found an unhashable key",
+                    key_node.start_mark,
+                ) from None
+            if key in data:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first on line {data.key_lines[key]})",
+                    key_node.start_mark,
+                )
+            data[key] = self.construct_object(value_node, deep=True)
+            data.key_lines[key] = key_node.start_mark.line + 1
+
+
+_ContentLoader.add_constructor("tag:yaml.org,2002:map", _ContentLoader.construct_yaml_map)
+
+
+def yaml_problem(path: Path | str, exc: yaml.YAMLError, text: str = "") -> Problem:
+    """Turn a PyYAML error into a Problem with the line and column it names."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"invalid YAML: {problem}"
+    if context and "while constructing" not in context:
+        message += f" ({context})"
+    hint = None
+    if "could not determine a constructor" in str(problem):
+        tag = str(problem).rpartition("tag ")[2].replace("tag:yaml.org,2002:", "!!")
+        message = f"invalid YAML: the tag {tag} is not allowed"
+        hint = "content files are plain data: remove the tag"
+    elif mark is not None and "\t" in _line_of(text, mark.line):
+        hint = "indent with spaces, not tabs"
+    if mark is None:
+        return Problem(display_path(path), message, hint=hint)
+    return Problem(display_path(path), message, mark.line + 1, mark.column + 1, hint)
+
+
+def _line_of(text: str, index: int) -> str:
+    lines = text.split("\n")
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+def load_yaml_text(text: str, path: Path | str) -> Any:
+    """Parse one YAML document safely; raise ContentError naming file, line and column."""
+    try:
+        return yaml.load(text, Loader=_ContentLoader)
+    except yaml.YAMLError as exc:
+        raise ContentError([yaml_problem(path, exc, text)]) from None
+    except RecursionError:
+        raise ContentError(
+            [Problem(display_path(path), "invalid YAML: nested too deeply")]
+        ) from None
+
+
+def read_text(path: Path) -> str:
+    """Read a content file as UTF-8 (a BOM is dropped); undecodable files are a Problem."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise ContentError(
+            [Problem(display_path(path), "is a directory, expected a file")]
+        ) from None
+    except OSError as exc:
+        raise ContentError(
+            [Problem(display_path(path), f"cannot read: {exc.strerror or exc}")]
+        ) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ContentError(
+            [
+                Problem(
+                    display_path(path),
+                    f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                    line,
+                    hint="save the file as UTF-8",
+                )
+            ]
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_yaml_file(path: Path) -> Any:
+    """Read and parse a YAML content file."""
+    return load_yaml_text(read_text(path), path)
