@@ -27,6 +27,17 @@ class LineDict(dict):
         self.key_lines: dict[Any, int] = {}
 
 
+class LineList(list):
+    """A sequence that remembers the line of itself and of each item (1-based)."""
+
+    __slots__ = ("item_lines", "line")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line: int | None = None
+        self.item_lines: list[int] = []
+
+
 class _ContentLoader(_BaseLoader):
     """Safe loader: no aliases (no billion laughs), no duplicate keys, lines kept."""
 
@@ -69,8 +80,16 @@ class _ContentLoader(_BaseLoader):
             data[key] = self.construct_object(value_node, deep=True)
             data.key_lines[key] = key_node.start_mark.line + 1
 
+    def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[LineList]:
+        data = LineList()
+        data.line = node.start_mark.line + 1
+        yield data
+        data.extend(self.construct_sequence(node))
+        data.item_lines = [item.start_mark.line + 1 for item in node.value]
+
 
 _ContentLoader.add_constructor("tag:yaml.org,2002:map", _ContentLoader.construct_yaml_map)
+_ContentLoader.add_constructor("tag:yaml.org,2002:seq", _ContentLoader.construct_yaml_seq)
 
 
 def yaml_problem(path: Path | str, exc: yaml.YAMLError, text: str = "") -> Problem:
