@@ -1,0 +1,184 @@
+"""The build, top to bottom: gather and check everything, make page models, render, write.
+
+All input is read and validated before the first byte of output, so every page sees the
+same consistent picture and a bad input never leaves a half-written site.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from builder.config import SiteConfig, load_config
+from builder.errors import ContentError, Problem
+from builder.feeds import feed_files, make_feeds
+from builder.grouping import make_papers, merge_listings
+from builder.markdown import render_markdown, summary_text
+from builder.notes import Note, check_note_references, load_notes
+from builder.output import OutputFile, write_site
+from builder.pages import (
+    NoteCard,
+    NoteInput,
+    SiteData,
+    TopicInfo,
+    make_pages,
+    note_path,
+    paper_path,
+)
+from builder.records import DayListing, Record, load_day_listings
+from builder.render import Renderer, relative_url, resolve_theme
+from builder.topics import Taxonomy, classify, load_taxonomy
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    out_dir: Path
+    pages: int
+    feeds: int
+    papers: int
+    notes: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"Built {self.pages} pages and {self.feeds} feeds ({self.papers} papers, "
+            f"{self.notes} notes) into {self.out_dir} in {self.seconds:.1f} s"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything read from the content folder, validated."""
+
+    config: SiteConfig
+    listings: tuple[DayListing, ...]
+    taxonomy: Taxonomy
+    notes: tuple[Note, ...]
+
+
+def build_site(
+    content_dir: Path,
+    out_dir: Path | None = None,
+    base_url: str | None = None,
+    drafts: bool = False,
+) -> BuildSummary:
+    started = time.perf_counter()
+    content_dir = Path(content_dir)
+    out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
+    content = load_content(content_dir, base_url, drafts)
+    renderer = Renderer(
+        resolve_theme(content.config, content_dir.absolute().parent), content.config
+    )
+    site = assemble_site(content)
+    files = render_site(site, renderer)
+    write_site(files, out_dir)
+    pages = sum(1 for f in files if f.path.endswith(".html"))
+    feeds = sum(1 for f in files if f.path.endswith(("feed.xml", "atom.xml")))
+    return BuildSummary(
+        out_dir, pages, feeds, len(site.papers), len(site.notes), time.perf_counter() - started
+    )
+
+
+def load_content(content_dir: Path, base_url: str | None, drafts: bool) -> Content:
+    """Read config, records, topics and notes, reporting every problem of every file at once."""
+    if not content_dir.is_dir():
+        raise ContentError(
+            [
+                Problem(
+                    content_dir.as_posix(),
+                    "content folder not found",
+                    hint="run from the project folder or pass --content DIR",
+                )
+            ]
+        )
+    problems: list[Problem] = []
+    config = _gather(problems, lambda: load_config(content_dir, base_url))
+    listings = _gather(problems, lambda: load_day_listings(content_dir / "papers"))
+    taxonomy = _gather(problems, lambda: load_taxonomy(content_dir))
+    notes = _gather(problems, lambda: load_notes(content_dir / "notes", include_drafts=drafts))
+    if listings is not None and taxonomy is not None and notes is not None:
+        paper_ids = {record.id for listing in listings for record in listing.records}
+        topic_slugs = {topic.slug for topic in taxonomy.topics}
+        problems += check_note_references(notes, paper_ids, topic_slugs)
+    if any(p.severity == "error" for p in problems):
+        raise ContentError(problems)
+    assert config is not None and listings is not None and taxonomy is not None
+    assert notes is not None
+    return Content(config, listings, taxonomy, notes)
+
+
+def _gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
+    try:
+        return load()
+    except ContentError as error:
+        problems.extend(error.problems)
+        return None
+
+
+def assemble_site(content: Content) -> SiteData:
+    """Classify papers, group them by day, and render note bodies: the site's whole picture."""
+    records, days = merge_listings(content.listings)
+    pins = topic_pins(records.values(), content.notes)
+    assignments = classify(records.values(), content.taxonomy, pins)
+    papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
+    topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
+    notes = tuple(_note_input(note, content.config, set(papers)) for note in content.notes)
+    return SiteData(content.config, papers, days, topics, notes)
+
+
+def _note_input(note: Note, config: SiteConfig, paper_ids: set[str]) -> NoteInput:
+    page = note_path(note.slug)
+
+    def render(url_of: Callable[[str], str]) -> str:
+        rendered = render_markdown(
+            note.body,
+            path=note.path,
+            first_line=note.body_line,
+            paper_url=lambda pid: url_of(paper_path(pid)) if pid in paper_ids else None,
+        )
+        if rendered.problems:
+            raise ContentError(rendered.problems)
+        return rendered.html
+
+    body = render(lambda target: relative_url(page, target))
+    body_absolute = render(config.absolute_url)
+    card = NoteCard(
+        note.slug,
+        note.title,
+        page,
+        note.date,
+        note.authors,
+        note.summary or summary_text(note.body),
+        note.draft,
+    )
+    return NoteInput(card, body, body_absolute, note.papers, note.topics)
+
+
+def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:
+    """Every file of the site: pages, feeds, sitemap, robots.txt and static assets."""
+    pages = make_pages(site)
+    files = [renderer.render_page(page) for page in pages]
+    for feed in make_feeds(site, renderer.render_fragment):
+        files += feed_files(feed, site.config)
+    indexable = [page.meta for page in pages if page.meta.indexable]
+    files.append(
+        OutputFile("sitemap.xml", renderer.render_text("sitemap.xml", pages=indexable), "sitemap")
+    )
+    files.append(OutputFile("robots.txt", renderer.render_text("robots.txt"), "robots.txt"))
+    files += renderer.static_files()
+    return files
+
+
+def topic_pins(records: Iterable[Record], notes: Iterable[Note]) -> dict[str, tuple[str, ...]]:
+    """Pinned topics per paper: the record's own pins first, then those of notes on it."""
+    pins: dict[str, list[str]] = {r.id: list(r.topics) for r in records if r.topics}
+    for note in notes:
+        for paper_id in note.papers:
+            chosen = pins.setdefault(paper_id, [])
+            chosen += [slug for slug in note.topics if slug not in chosen]
+    return {paper_id: tuple(slugs) for paper_id, slugs in sorted(pins.items()) if slugs}

@@ -1,0 +1,158 @@
+"""RSS 2.0 and Atom feeds, generated with feedgen; every date comes from content."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from feedgen.feed import FeedGenerator
+
+from builder.config import SiteConfig
+from builder.grouping import papers_in_topic
+from builder.output import OutputFile
+from builder.pages import (
+    NOTES_FEED,
+    SITE_FEED,
+    FeedRef,
+    SiteData,
+    day_path,
+    paper_path,
+    topic_feed,
+    topic_path,
+)
+
+# Renders a named fragment template with the given view into HTML with absolute URLs.
+FragmentRenderer = Callable[[str, object], str]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    url_path: str  # the item's page: its link and its permanent GUID
+    title: str
+    date: dt.date
+    summary: str
+    content_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    ref: FeedRef
+    title: str
+    description: str
+    page_path: str  # the HTML page the feed mirrors
+    entries: tuple[FeedEntry, ...]  # newest first, already limited
+
+
+def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
+    """The whole-site feed, one feed per topic and the notes feed."""
+    config = site.config
+    limit = config.feed_items
+    note_entries = [
+        FeedEntry(
+            note.card.url_path,
+            note.card.title,
+            note.card.date,
+            note.card.summary,
+            note.body_html_absolute,
+        )
+        for note in site.notes
+    ]
+    day_entries = [
+        FeedEntry(
+            day_path(day.date),
+            f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
+            day.date,
+            f"{len(day.paper_ids)} papers",
+            render("feed_day.html", {"site": site, "day": day}),
+        )
+        for day in reversed(site.days[-limit:])
+    ]
+    site_entries = _newest_first(day_entries + note_entries[:limit])[:limit]
+    feeds = [
+        Feed(SITE_FEED, config.title, config.description, "", tuple(site_entries)),
+        Feed(
+            NOTES_FEED,
+            f"{config.title}: notes",
+            "Notes from contributors on the papers.",
+            "notes/",
+            tuple(_newest_first(note_entries)[:limit]),
+        ),
+    ]
+    for topic in site.topics:
+        ids = papers_in_topic(topic.slug, site.papers, site.days)[:limit]
+        entries = tuple(
+            FeedEntry(
+                paper_path(pid),
+                site.papers[pid].record.title,
+                site.papers[pid].first_listed,
+                _summary(site.papers[pid].record.abstract),
+                render("feed_paper.html", {"site": site, "paper": site.papers[pid]}),
+            )
+            for pid in ids
+        )
+        feeds.append(
+            Feed(
+                topic_feed(topic),
+                f"{config.title}: {topic.name}",
+                topic.description,
+                topic_path(topic.slug),
+                entries,
+            )
+        )
+    return feeds
+
+
+def _newest_first(entries: list[FeedEntry]) -> list[FeedEntry]:
+    return sorted(entries, key=lambda e: (-e.date.toordinal(), e.url_path))
+
+
+def _summary(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _timestamp(date: dt.date) -> dt.datetime:
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)
+
+
+def feed_files(feed: Feed, config: SiteConfig) -> list[OutputFile]:
+    """The RSS and the Atom file of one feed."""
+    source = f"feed {feed.ref.rss}"
+    return [
+        OutputFile(feed.ref.rss, _generator(feed, config, "rss").rss_str(pretty=True), source),
+        OutputFile(feed.ref.atom, _generator(feed, config, "atom").atom_str(pretty=True), source),
+    ]
+
+
+def _generator(feed: Feed, config: SiteConfig, kind: str) -> FeedGenerator:
+    generator = FeedGenerator()
+    self_path, media_type = (
+        (feed.ref.rss, "application/rss+xml")
+        if kind == "rss"
+        else (feed.ref.atom, "application/atom+xml")
+    )
+    page_url = config.absolute_url(feed.page_path)
+    generator.id(page_url)
+    generator.title(feed.title)
+    generator.description(feed.description)
+    generator.subtitle(feed.description)
+    generator.language(config.language)
+    generator.author(name=config.author)
+    # feedgen takes the RSS <link> from the last link added: self first, page last.
+    generator.link(href=config.absolute_url(self_path), rel="self", type=media_type)
+    generator.link(href=page_url, rel="alternate", type="text/html")
+    newest = feed.entries[0].date if feed.entries else dt.date(1970, 1, 1)
+    generator.updated(_timestamp(newest))
+    generator.lastBuildDate(_timestamp(newest))
+    for entry in feed.entries:
+        url = config.absolute_url(entry.url_path)
+        item = generator.add_entry(order="append")
+        item.id(url)
+        item.guid(url, permalink=True)
+        item.title(entry.title)
+        item.link(href=url, rel="alternate", type="text/html")
+        item.summary(entry.summary)
+        item.content(entry.content_html, type="html")
+        item.published(_timestamp(entry.date))
+        item.updated(_timestamp(entry.date))
+    return generator

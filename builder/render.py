@@ -1,0 +1,148 @@
+"""Rendering page models through the Jinja2 theme: a site theme first, the default after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from builder.config import SiteConfig
+from builder.errors import ContentError, Problem
+from builder.output import OutputFile
+from builder.pages import Page
+
+DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Theme folders in lookup order: the site's own first, the default last."""
+
+    folders: tuple[Path, ...]
+
+
+def resolve_theme(config: SiteConfig, project_dir: Path) -> Theme:
+    """The site's theme folder (inside the project) in front of the default theme."""
+    if config.theme is None:
+        return Theme((DEFAULT_THEME,))
+    where = config.path.as_posix() if config.path else "site.yaml"
+    root = project_dir.resolve()
+    folder = (project_dir / config.theme).resolve()
+    if not folder.is_relative_to(root):
+        raise ContentError(
+            [
+                Problem(
+                    where,
+                    f"theme {config.theme!r} is outside the project",
+                    hint="name a folder inside the project, e.g. themes/mine",
+                )
+            ]
+        )
+    if not folder.is_dir():
+        raise ContentError([Problem(where, f"theme folder {config.theme!r} does not exist")])
+    return Theme((folder, DEFAULT_THEME) if folder != DEFAULT_THEME else (DEFAULT_THEME,))
+
+
+def relative_url(from_page: str, to_path: str) -> str:
+    """A link from one page's site path to another site path, relative so any mount works."""
+    base = posixpath.dirname(from_page) if not from_page.endswith("/") else from_page.rstrip("/")
+    target = to_path or "./"
+    relative = posixpath.relpath("/" + target, "/" + base) if base else target
+    if relative == ".":
+        relative = "./"
+    if (not to_path or to_path.endswith("/")) and not relative.endswith("/"):
+        relative += "/"
+    return relative
+
+
+def _long_date(value: dt.date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def _short_date(value: dt.date) -> str:
+    return f"{value:%b} {value.day}"
+
+
+def _month_name(month: int) -> str:
+    return dt.date(2000, month, 1).strftime("%B")
+
+
+class Renderer:
+    """One compiled Jinja environment per build; pages rendered in any order give the same bytes."""
+
+    def __init__(self, theme: Theme, config: SiteConfig):
+        self.theme = theme
+        self.config = config
+        loader = jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(folder / "templates") for folder in theme.folders]
+        )
+        self.env = jinja2.Environment(
+            loader=loader,
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            long_date=_long_date, short_date=_short_date, month_name=_month_name
+        )
+        self.env.globals.update(config=config)
+
+    def render_page(self, page: Page) -> OutputFile:
+        meta = page.meta
+        absolute = meta.kind == "notfound"  # served at any path, so links start at the root
+
+        def url(site_path: str) -> str:
+            if absolute:
+                return self.config.base_path + site_path
+            return relative_url(meta.url_path, site_path)
+
+        html = self._render(
+            page.template, page=meta, view=page.view, url=url, absolute_url=self.config.absolute_url
+        )
+        return OutputFile(meta.output_path, html.encode("utf-8"), page.source)
+
+    def render_fragment(self, template: str, view: object) -> str:
+        """A fragment for a feed item: every URL absolute, as feed readers need."""
+        context = dict(view) if isinstance(view, dict) else {"view": view}
+        return self._render(
+            template, url=self.config.absolute_url, absolute_url=self.config.absolute_url, **context
+        )
+
+    def render_text(self, template: str, **context: Any) -> bytes:
+        return self._render(template, absolute_url=self.config.absolute_url, **context).encode(
+            "utf-8"
+        )
+
+    def _render(self, template: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            raise ContentError(
+                [
+                    Problem(
+                        error.filename or template, f"template error: {error.message}", error.lineno
+                    )
+                ]
+            ) from None
+        except jinja2.UndefinedError as error:
+            raise ContentError([Problem(template, f"template error: {error.message}")]) from None
+
+    def static_files(self) -> Iterator[OutputFile]:
+        """Static assets, a site theme's file replacing the default's of the same name."""
+        chosen: dict[str, Path] = {}
+        for folder in reversed(self.theme.folders):
+            static = folder / "static"
+            if not static.is_dir():
+                continue
+            for path in static.rglob("*"):
+                if path.is_file() and not path.is_symlink():
+                    chosen[path.relative_to(static).as_posix()] = path
+        for relative, path in sorted(chosen.items()):
+            yield OutputFile(f"static/{relative}", path.read_bytes(), f"theme file {path}")
