@@ -1,0 +1,260 @@
+"""Listing dumps: the text of a "daily papers" page as copied from a browser.
+
+A dump is page chrome (`new`, `Subscribe`, …), a date line such as `Sep 8` (no year), then
+pairs of paragraphs: a one-line title and its abstract. Copies differ in line ends, BOMs,
+trailing spaces, blank lines and which chrome they carry, so all of that is tolerated; what
+cannot be read is reported with its line and a hint, every problem of the file at once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.errors import ContentError, Problem, ProblemList, display_path
+from builder.yamlio import read_text
+
+BOILERPLATE = frozenset(
+    line.casefold()
+    for line in (
+        "new",
+        "Get trending papers in your email inbox!",
+        "Subscribe",
+        "Daily Papers",
+        "byAK and the research community",
+    )
+)
+_MONTHS = {
+    name.casefold(): number
+    for number in range(1, 13)
+    for name in (calendar.month_name[number], calendar.month_abbr[number])
+}
+_MONTHS["sept"] = 9
+_DATE_LINE = re.compile(r"^([A-Za-z]{3,9})\.? +(\d{1,2})$")
+# A title is one short line; anything longer than this is taken for an abstract.
+MAX_TITLE_LENGTH = 300
+_DATE_HINT = "the page copy must carry its date on a line of its own, such as `Sep 8`"
+
+
+@dataclass(frozen=True, slots=True)
+class DumpPaper:
+    """One title and abstract as listed, with the line of the title."""
+
+    title: str
+    abstract: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class DumpDay:
+    """The papers listed under one date line; the year is decided later."""
+
+    month: int
+    day: int
+    line: int
+    papers: tuple[DumpPaper, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{calendar.month_abbr[self.month]} {self.day}"
+
+
+@dataclass(frozen=True, slots=True)
+class Dump:
+    """One parsed dump file."""
+
+    path: Path
+    days: tuple[DumpDay, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """A paragraph: consecutive non-blank lines joined by spaces, with its first line."""
+
+    text: str
+    line: int
+    lines: int
+
+
+def read_dump(path: Path) -> Dump:
+    """Read and parse one dump file; every problem in it is raised at once."""
+    if not path.exists() and not path.is_symlink():
+        raise ContentError(
+            [
+                Problem(
+                    display_path(path),
+                    "no such file",
+                    hint="check the path; give the .txt files the listing pages were saved to",
+                )
+            ]
+        )
+    if path.is_dir():
+        raise ContentError(
+            [
+                Problem(
+                    display_path(path),
+                    "is a directory, expected a listing dump",
+                    hint=f"to import every dump in it, give {display_path(path)}/*.txt",
+                )
+            ]
+        )
+    return parse_dump(read_text(path), path)
+
+
+def parse_dump(text: str, path: Path) -> Dump:
+    """Parse the text of a dump (already decoded, with `\\n` line ends)."""
+    problems = ProblemList()
+    blocks = list(_blocks(_clean(text)))
+    if not blocks:
+        problems.add(
+            path,
+            "the file is empty",
+            hint="paste the whole listing page (select all, copy) into it and save it again",
+        )
+        problems.raise_if_any()
+    start = next((i for i, b in enumerate(blocks) if _date_of(b) is not None), None)
+    if start is None:
+        problems.add(path, "no date line found", 1, hint=_DATE_HINT)
+        problems.raise_if_any()
+    assert start is not None
+    days: list[DumpDay] = []
+    for date_block, body in _split_days(blocks[start:]):
+        month, day = _date_of(date_block) or (0, 0)
+        if not _exists(month, day):
+            problems.add(
+                path,
+                f"the date line {date_block.text!r} names a day that does not exist",
+                date_block.line,
+                hint="correct the date line to the date shown on the listing page",
+            )
+        papers = _pair(body, path, problems)
+        if not body:
+            problems.add(
+                path,
+                f"no papers listed under {date_block.text!r}",
+                date_block.line,
+                hint="a title line and an abstract paragraph should follow the date",
+            )
+        days.append(DumpDay(month, day, date_block.line, tuple(papers)))
+    problems.raise_if_any()
+    return Dump(path, tuple(days))
+
+
+def _clean(text: str) -> str:
+    """Drop what copying adds but never means anything: BOMs, control and format characters."""
+    text = unicodedata.normalize("NFC", text.lstrip("\ufeff"))
+    out = []
+    for char in text:
+        if char == "\n":
+            out.append(char)
+            continue
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp") or char.isspace():
+            out.append(" ")  # tabs, form feeds, odd line separators: just space
+        elif category != "Cf":  # zero-width spaces, soft hyphens, stray BOMs: nothing
+            out.append(char)
+    return "".join(out)
+
+
+def _blocks(text: str) -> Iterator[_Block]:
+    lines: list[str] = []
+    first = 0
+    for number, raw in enumerate([*text.split("\n"), ""], start=1):
+        line = " ".join(raw.split())
+        if line:
+            if not lines:
+                first = number
+            lines.append(line)
+        elif lines:
+            yield _Block(" ".join(lines), first, len(lines))
+            lines = []
+
+
+def _date_of(block: _Block) -> tuple[int, int] | None:
+    match = _DATE_LINE.match(block.text) if block.lines == 1 else None
+    if not match or match.group(1).casefold() not in _MONTHS:
+        return None
+    return _MONTHS[match.group(1).casefold()], int(match.group(2))
+
+
+def _exists(month: int, day: int) -> bool:
+    """Whether the date exists in some year (Feb 29 does; Feb 30 never)."""
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
+
+
+def _split_days(blocks: list[_Block]) -> Iterator[tuple[_Block, list[_Block]]]:
+    """Each date line with the paragraphs under it (a dump may hold several days)."""
+    date_block, body = blocks[0], list[_Block]()
+    for block in blocks[1:]:
+        if _date_of(block) is not None:
+            yield date_block, body
+            date_block, body = block, []
+        elif not (not body and block.text.casefold() in BOILERPLATE):
+            body.append(block)  # chrome is dropped only before the first paper
+    yield date_block, body
+
+
+def _looks_like_title(block: _Block) -> bool:
+    return block.lines == 1 and len(block.text) <= MAX_TITLE_LENGTH and block.text[-1] != "."
+
+
+def _pair(body: list[_Block], path: Path, problems: ProblemList) -> list[DumpPaper]:
+    """Titles with their abstracts; a title whose abstract is missing is reported and skipped."""
+    papers: list[DumpPaper] = []
+    index = 0
+    while index < len(body):
+        title = body[index]
+        if title.lines > 1 or len(title.text) > MAX_TITLE_LENGTH:
+            problems.add(
+                path,
+                "this paragraph looks like an abstract with no title before it",
+                title.line,
+                hint="put the paper's title on its own line above the abstract",
+            )
+            index += 1
+            continue
+        following = body[index + 1] if index + 1 < len(body) else None
+        after = body[index + 2] if index + 2 < len(body) else None
+        if following is None or (
+            _looks_like_title(following) and after is not None and not _looks_like_title(after)
+        ):
+            problems.add(
+                path,
+                f"the title {_short(title.text)!r} has no abstract",
+                title.line,
+                hint="copy the abstract paragraph below it, or delete the title line",
+            )
+            index += 1
+            continue
+        papers.append(DumpPaper(title.text, following.text, title.line))
+        index += 2
+    return papers
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def resolve_date(month: int, day: int, year: int | None, today: dt.date) -> dt.date | None:
+    """The date of a listing: in `year` if given, else the most recent one not after today.
+
+    None when the date does not exist in the given year (Feb 29 outside a leap year).
+    """
+    if year is not None:
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    for candidate_year in range(today.year, today.year - 9, -1):
+        try:
+            candidate = dt.date(candidate_year, month, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return candidate
+    return None  # pragma: no cover - every existing date recurs within eight years
