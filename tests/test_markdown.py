@@ -1,0 +1,245 @@
+"""Markdown of notes: features, safety, paper: links with file:line, summaries.
+
+The fixture files in tests/fixtures/markdown/ hold Markdown input and expected HTML in
+markdown-it-py's format (title line, `.`, input, `.`, expected HTML, `.`). After a deliberate
+change of output, regenerate them with
+
+    LITDIGEST_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_markdown.py
+
+and read the diff before committing it.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from markdown_it.utils import read_fixture_file
+from markupsafe import Markup
+
+from builder.markdown import (
+    Heading,
+    cut_at_word,
+    heading_slug,
+    is_safe_url,
+    markdown_parser,
+    render_markdown,
+    summary_text,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
+FIXTURE_FILES = sorted(FIXTURES.glob("*.md"))
+UPDATE = os.environ.get("LITDIGEST_UPDATE_GOLDEN") == "1"
+KNOWN = {"known-paper", "other-paper"}
+
+
+def paper_url(paper_id: str) -> str | None:
+    return f"/papers/{paper_id}/" if paper_id in KNOWN else None
+
+
+def render(source: str, first_line: int = 1):
+    return render_markdown(
+        source, path="content/notes/n.md", first_line=first_line, paper_url=paper_url
+    )
+
+
+def _cases():
+    for path in FIXTURE_FILES:
+        for line, title, source, expected in read_fixture_file(path):
+            yield pytest.param(path, source, expected, id=f"{path.stem}:{line}:{title}")
+
+
+@pytest.mark.parametrize(("path", "source", "expected"), list(_cases()))
+def test_fixture(path, source, expected):
+    html = str(render(source).html)
+    if UPDATE and html != expected:
+        _regenerate(path)
+        pytest.skip("expected output regenerated")
+    assert html == expected
+
+
+def _regenerate(path: Path) -> None:
+    """Rewrite every expected output of a fixture file from the current renderer."""
+    cases = read_fixture_file(path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    parts = lines[: cases[0][0] - 1] if cases else lines
+    for _line, title, source, _expected in cases:
+        parts.append(f"{title}\n.\n{source}.\n{render(source).html}.\n\n")
+    path.write_text("".join(parts).rstrip("\n") + "\n", encoding="utf-8")
+
+
+def test_the_xss_fixture_yields_no_dangerous_markup():
+    """A second line of defence: whatever the expected outputs say, none of this gets out."""
+    (xss,) = [path for path in FIXTURE_FILES if path.stem == "xss"]
+    for _line, _title, source, _expected in read_fixture_file(xss):
+        html = str(render(source).html).lower()
+        assert "<script" not in html and "<iframe" not in html and "<img src=x" not in html
+        for scheme in ("javascript:", "vbscript:", "data:", "file:"):
+            assert f'href="{scheme}' not in html and f'src="{scheme}' not in html
+        assert 'href="java' not in html
+        assert " onerror=" not in html.replace("&lt;img src=x onerror=", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://arxiv.org/abs/1", True),
+        ("http://example.org", True),
+        ("mailto:a@example.org", True),
+        ("paper:some-id", True),
+        ("../relative", True),
+        ("#fragment", True),
+        ("/absolute/path", True),
+        ("javascript:alert(1)", False),
+        ("JAVASCRIPT:alert(1)", False),
+        ("  javascript:alert(1)", False),
+        ("java%09script:alert(1)", False),
+        ("%6Aavascript:alert(1)", False),
+        ("vbscript:x", False),
+        ("data:image/png;base64,AAAA", False),
+        ("file:///etc/passwd", False),
+        ("ftp://example.org", False),
+    ],
+)
+def test_only_allowlisted_schemes_are_safe(url, safe):
+    assert is_safe_url(url) is safe
+
+
+def test_html_is_markup_so_templates_do_not_escape_it_twice():
+    html = render("*hi*").html
+    assert isinstance(html, Markup)
+    assert html == "<p><em>hi</em></p>\n"
+
+
+def test_paper_links_point_at_paper_pages_and_are_listed_once():
+    result = render("[a](paper:known-paper), [b](paper:other-paper) and [c](paper:known-paper)")
+    assert '<a href="/papers/known-paper/">a</a>' in result.html
+    assert '<a href="/papers/other-paper/">b</a>' in result.html
+    assert result.paper_ids == ("known-paper", "other-paper")
+    assert result.problems == ()
+
+
+def test_the_paper_scheme_is_case_insensitive():
+    assert '<a href="/papers/known-paper/">' in render("[a](Paper:known-paper)").html
+
+
+def test_unknown_paper_link_is_a_problem_at_its_file_line():
+    source = "Intro.\n\nFirst line\nsecond [x](paper:nope) line\n"
+    result = render(source, first_line=8)
+    (problem,) = result.problems
+    assert problem.format() == (
+        "content/notes/n.md:11: error: link to unknown paper `nope`"
+        " (use the `id:` of a paper in content/papers/)"
+    )
+    assert "paper:nope" not in result.html and "<a" not in result.html
+    assert "second x line" in result.html
+    assert result.paper_ids == ()
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("| a | b |\n|---|---|\n| 1 | 2 |\n| [x](paper:bad) | 3 |\n", 4),
+        ("> quote\n> more\n> [x](paper:bad)\n", 3),
+        ("- one\n- two\n  continued [x](paper:bad)\n", 3),
+        ("Text.[^1]\n\n[^1]: See\n    [x](paper:bad).\n", 4),
+        ("# Heading [x](paper:bad)\n", 1),
+        ("Hard break\\\n[x](paper:bad)\n", 2),
+        ("<paper:bad>\n", 1),
+    ],
+    ids=["table", "quote", "list", "footnote", "heading", "hard-break", "autolink"],
+)
+def test_unknown_paper_lines_in_every_kind_of_block(source, line):
+    (problem,) = render("Intro.\n\n" + source, first_line=10).problems
+    assert problem.line == 10 + 2 + line - 1
+    assert "unknown paper `bad`" in problem.message
+
+
+def test_several_bad_links_are_all_reported():
+    result = render("[a](paper:x)\n[b](paper:y)\n\n[c](paper:)\n", first_line=5)
+    assert [(p.line, p.message) for p in result.problems] == [
+        (5, "link to unknown paper `x`"),
+        (6, "link to unknown paper `y`"),
+        (8, "`paper:` link without a paper id"),
+    ]
+
+
+def test_a_paper_link_as_an_image_is_a_problem():
+    result = render("![fig](paper:known-paper)\n", first_line=3)
+    (problem,) = result.problems
+    assert (problem.line, problem.message) == (
+        3,
+        "`paper:known-paper` is a paper link, not an image",
+    )
+    assert "paper:" not in result.html
+
+
+def test_headings_are_reported_with_their_ids():
+    result = render("# Intro\n\nText\n\n## Results *so far*\n\n## Results so far\n")
+    assert result.headings == (
+        Heading(1, "intro", "Intro"),
+        Heading(2, "results-so-far", "Results so far"),
+        Heading(2, "results-so-far-1", "Results so far"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [("What they did", "what-they-did"), ("Über Résumé", "uber-resume"), ("🙂", "section")],
+)
+def test_heading_slugs(text, slug):
+    assert heading_slug(text) == slug
+
+
+def test_heading_ids_never_take_footnote_ids():
+    html = render("## fn1\n\nText[^1]\n\n[^1]: Note.\n").html
+    assert '<h2 id="fn1-section">' in html and '<li id="fn1" ' in html
+
+
+def test_linkify_needs_a_scheme():
+    html = render("Code at https://github.com/x/y, see model.py and example.com").html
+    assert '<a href="https://github.com/x/y">https://github.com/x/y</a>,' in html
+    assert "model.py and example.com" in html
+
+
+def test_the_parser_is_built_once():
+    assert markdown_parser() is markdown_parser()
+
+
+def test_rendering_does_not_change_the_shared_parser():
+    render("[x](paper:bad) # h\n\n[^1]: y\n")
+    assert render("Text[^1]\n\n[^1]: Note.\n").html.count('id="fn1"') == 1
+
+
+def test_summary_is_the_first_paragraph_as_plain_text():
+    source = (
+        "# A heading\n\nThe *first* paragraph with [a link](paper:known-paper), `code`\n"
+        "and a second line.[^1]\n\nSecond paragraph.\n\n[^1]: Footnote.\n"
+    )
+    assert summary_text(source) == ("The first paragraph with a link, code and a second line.")
+
+
+def test_summary_falls_back_to_a_nested_paragraph():
+    assert summary_text("- item one\n- item two\n") == "item one"
+    assert summary_text("# Only a heading\n") == ""
+
+
+def test_summary_is_cut_at_a_word_boundary():
+    text = "word " * 100
+    summary = summary_text(text, limit=23)
+    assert summary == "word word word word…"
+    assert len(summary) <= 23
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("short", 10, "short"),
+        ("exactly ten", 11, "exactly ten"),
+        ("one two three", 9, "one two…"),
+        ("one two, three", 9, "one two…"),
+        ("unbreakablelongword", 8, "unbreak…"),
+    ],
+)
+def test_cut_at_word(text, limit, expected):
+    assert cut_at_word(text, limit) == expected
+    assert len(cut_at_word(text, limit)) <= limit
