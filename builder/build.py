@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from builder.config import SiteConfig, load_config
-from builder.errors import ContentError, Problem
+from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings
 from builder.markdown import render_markdown, summary_text
@@ -28,9 +28,9 @@ from builder.pages import (
     note_path,
     paper_path,
 )
-from builder.records import DayListing, Record, load_day_listings
+from builder.records import DayListing, load_day_listings
 from builder.render import Renderer, relative_url, resolve_theme
-from builder.topics import Taxonomy, classify, load_taxonomy
+from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
 
 T = TypeVar("T")
 
@@ -123,7 +123,7 @@ def _gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
 def assemble_site(content: Content) -> SiteData:
     """Classify papers, group them by day, and render note bodies: the site's whole picture."""
     records, days = merge_listings(content.listings)
-    pins = topic_pins(records.values(), content.notes)
+    pins = merge_pins(record_pins(content.listings), note_pins(content.notes))
     assignments = classify(records.values(), content.taxonomy, pins)
     papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
@@ -174,11 +174,15 @@ def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:
     return files
 
 
-def topic_pins(records: Iterable[Record], notes: Iterable[Note]) -> dict[str, tuple[str, ...]]:
-    """Pinned topics per paper: the record's own pins first, then those of notes on it."""
-    pins: dict[str, list[str]] = {r.id: list(r.topics) for r in records if r.topics}
+def note_pins(notes: Iterable[Note]) -> dict[str, tuple[Pin, ...]]:
+    """A note's `topics:` pin every paper it discusses to those topics."""
+    pins: dict[str, list[Pin]] = {}
     for note in notes:
+        source = f"note {display_path(note.path)}"
         for paper_id in note.papers:
-            chosen = pins.setdefault(paper_id, [])
-            chosen += [slug for slug in note.topics if slug not in chosen]
-    return {paper_id: tuple(slugs) for paper_id, slugs in sorted(pins.items()) if slugs}
+            for index, slug in enumerate(note.topics):
+                line = note.topic_lines[index] if index < len(note.topic_lines) else None
+                pins.setdefault(paper_id, []).append(
+                    Pin(slug, source, display_path(note.path), line)
+                )
+    return {paper_id: tuple(found) for paper_id, found in pins.items()}

@@ -131,6 +131,10 @@ class Renderer:
                     )
                 ]
             ) from None
+        except jinja2.TemplateNotFound as error:
+            folders = ", ".join(f.as_posix() for f in self.theme.folders)
+            problem = Problem(template, f"template {error.name!r} not found in {folders}")
+            raise ContentError([problem]) from None
         except jinja2.UndefinedError as error:
             raise ContentError([Problem(template, f"template error: {error.message}")]) from None
 
