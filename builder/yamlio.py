@@ -80,6 +80,15 @@ class _ContentLoader(_BaseLoader):
             data[key] = self.construct_object(value_node, deep=True)
             data.key_lines[key] = key_node.start_mark.line + 1
 
+    def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
+        # PyYAML raises a bare ValueError for 2025-13-01; make it a located YAML error.
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+            ) from None
+
     def construct_yaml_seq(self, node: yaml.SequenceNode) -> Iterator[LineList]:
         data = LineList()
         data.line = node.start_mark.line + 1
@@ -90,6 +99,9 @@ class _ContentLoader(_BaseLoader):
 
 _ContentLoader.add_constructor("tag:yaml.org,2002:map", _ContentLoader.construct_yaml_map)
 _ContentLoader.add_constructor("tag:yaml.org,2002:seq", _ContentLoader.construct_yaml_seq)
+_ContentLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _ContentLoader.construct_checked_timestamp
+)
 
 
 def yaml_problem(path: Path | str, exc: yaml.YAMLError, text: str = "") -> Problem:
