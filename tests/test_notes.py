@@ -9,7 +9,7 @@ from builder.errors import ContentError
 from builder.markdown import render_markdown
 from builder.notes import Note, check_note_references, load_notes
 from builder.records import load_day_listings
-from builder.yamlio import load_yaml_file
+from builder.topics import load_taxonomy
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -288,8 +288,7 @@ def shipped_paper_ids() -> set[str]:
 
 
 def shipped_topic_slugs() -> set[str]:
-    data = load_yaml_file(CONTENT / "topics.yaml")
-    return {topic["slug"] for topic in data["topics"]} | {"other"}
+    return {topic.slug for topic in load_taxonomy(CONTENT).topics}
 
 
 def test_the_shipped_notes_load_and_reference_existing_papers_and_topics():
