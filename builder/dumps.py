@@ -162,17 +162,26 @@ def _clean(text: str) -> str:
 
 
 def _blocks(text: str) -> Iterator[_Block]:
+    """Paragraphs; a date or chrome line stands alone even when no blank line sets it off."""
     lines: list[str] = []
     first = 0
     for number, raw in enumerate([*text.split("\n"), ""], start=1):
         line = " ".join(raw.split())
-        if line:
+        alone = _is_date(line) or line.casefold() in BOILERPLATE
+        if lines and (not line or alone):
+            yield _Block(" ".join(lines), first, len(lines))
+            lines = []
+        if alone:
+            yield _Block(line, number, 1)
+        elif line:
             if not lines:
                 first = number
             lines.append(line)
-        elif lines:
-            yield _Block(" ".join(lines), first, len(lines))
-            lines = []
+
+
+def _is_date(line: str) -> bool:
+    match = _DATE_LINE.match(line)
+    return match is not None and match.group(1).casefold() in _MONTHS
 
 
 def _date_of(block: _Block) -> tuple[int, int] | None:

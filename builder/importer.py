@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from builder.errors import ContentError, ProblemList, UsageError, display_path
 from builder.ids import IdRegistry
 from builder.links import find_links
 from builder.records import DayListing, Record, day_file_path, load_day_listings
-from builder.yamlio import load_yaml_text
+from builder.yamlio import load_yaml_text, read_text
 
 PAPERS_DIR = "papers"
 FOLD_WIDTH = 88  # folded lines break at the first space past this column: ~100 wide
@@ -58,6 +59,7 @@ class DayFile:
     path: Path
     records: tuple[Record, ...]
     changed: bool
+    kept: int  # how many records were already in the file
 
 
 def run_import(
@@ -79,7 +81,7 @@ def run_import(
     problems.raise_if_any()
 
     outcomes, days = merge(existing, dated, papers_dir)
-    texts = {day.path: render_day(day.date, day.records) for day in days if day.changed}
+    texts = {day.path: render_file(day) for day in days if day.changed}
     written = write_files(texts)
     return _report(outcomes, year_source, written, papers_dir)
 
@@ -137,6 +139,7 @@ def merge(
     existing = sorted(existing, key=lambda listing: listing.date)
     registry = IdRegistry(record for listing in existing for record in listing.records)
     days = {listing.date: list(listing.records) for listing in existing}
+    kept = {listing.date: len(listing.records) for listing in existing}
     changed: set[dt.date] = set()
     outcomes = []
     for item in dated:
@@ -151,6 +154,7 @@ def merge(
                     repeats += 1
                 else:
                     already += 1
+                    from_this_dump.add(known.id)
                 continue
             if known is None:
                 paper_id, title = registry.new_id(paper.title), paper.title
@@ -168,8 +172,9 @@ def merge(
             DayOutcome(item.source, item.listed.label, item.date, new, already, repeats)
         )
     files = [
-        DayFile(date, day_file_path(papers_dir, date), tuple(records), date in changed)
+        DayFile(date, path, tuple(records), date in changed, kept.get(date, 0))
         for date, records in sorted(days.items())
+        for path in [day_file_path(papers_dir, date)]
     ]
     return outcomes, files
 
@@ -257,6 +262,42 @@ def record_data(record: Record, fold: bool = True) -> dict[str, Any]:
     for key, value in record.extra:
         data[key] = _plain(value)
     return data
+
+
+def render_file(day: DayFile) -> str:
+    """The new text of a changed day: new records appended to the file as people left it."""
+    if day.kept and day.path.is_file():
+        appended = append_records(read_text(day.path), day.records[day.kept :])
+        if appended is not None:
+            return appended
+    return render_day(day.date, day.records)
+
+
+def append_records(text: str, records: Sequence[Record]) -> str | None:
+    """`text` with records added at the end of its `papers:` list, comments and layout kept.
+
+    None when the file is laid out so that appending does not read back as exactly the old
+    data plus the new records (then the whole day is rendered afresh).
+    """
+    new_data = [record_data(record) for record in records]
+    items = _dump({"papers": new_data}).split("\n", 1)[1]
+    indent = re.search(r"^( *)- ", text.split("\npapers:", 1)[-1], re.MULTILINE)
+    if indent is not None and indent.group(1) != "  ":
+        width = len(indent.group(1))
+        items = "".join(
+            (" " * width + line[2:]) if line.startswith("  ") else line
+            for line in items.splitlines(keepends=True)
+        )
+    candidate = text.rstrip("\n") + "\n" + items
+    try:
+        old, new = load_yaml_text(text, "<old>"), load_yaml_text(candidate, "<new>")
+    except ContentError:
+        return None
+    if not isinstance(old, dict) or not isinstance(old.get("papers"), list):
+        return None
+    expected = {**old, "papers": [*old["papers"], *new_data]}
+    same_order = list(new) == list(old)
+    return candidate if same_order and new == expected else None
 
 
 def render_day(date: dt.date, records: Sequence[Record]) -> str:
