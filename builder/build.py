@@ -16,7 +16,7 @@ from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings
-from builder.markdown import render_markdown, summary_text
+from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
 from builder.output import OutputFile, write_site
 from builder.pages import (
@@ -84,8 +84,23 @@ def build_site(
     )
 
 
-def load_content(content_dir: Path, base_url: str | None, drafts: bool) -> Content:
-    """Read config, records, topics and notes, reporting every problem of every file at once."""
+def prepare_site(content_dir: Path, base_url: str | None, drafts: bool) -> tuple[Content, SiteData]:
+    """Load and check all content, then assemble the site; every problem raised in one go."""
+    problems: list[Problem] = []
+    content = _gather(problems, lambda: load_content(content_dir, base_url, drafts, problems))
+    site = None
+    if content is not None:
+        site = _gather(problems, lambda: assemble_site(content))
+    if any(p.severity == "error" for p in problems) or content is None or site is None:
+        raise ContentError(problems)
+    return content, site
+
+
+def load_content(
+    content_dir: Path, base_url: str | None, drafts: bool, problems: list[Problem]
+) -> Content:
+    """Read config, records, topics and notes; problems are added to `problems`, and the
+    content is returned whenever all four could be read, so later checks can still run."""
     if not content_dir.is_dir():
         raise ContentError(
             [
@@ -96,7 +111,6 @@ def load_content(content_dir: Path, base_url: str | None, drafts: bool) -> Conte
                 )
             ]
         )
-    problems: list[Problem] = []
     config = _gather(problems, lambda: load_config(content_dir, base_url))
     listings = _gather(problems, lambda: load_day_listings(content_dir / "papers"))
     taxonomy = _gather(problems, lambda: load_taxonomy(content_dir))
@@ -105,10 +119,8 @@ def load_content(content_dir: Path, base_url: str | None, drafts: bool) -> Conte
         paper_ids = {record.id for listing in listings for record in listing.records}
         topic_slugs = {topic.slug for topic in taxonomy.topics}
         problems += check_note_references(notes, paper_ids, topic_slugs)
-    if any(p.severity == "error" for p in problems):
-        raise ContentError(problems)
-    assert config is not None and listings is not None and taxonomy is not None
-    assert notes is not None
+    if config is None or listings is None or taxonomy is None or notes is None:
+        raise ContentError([])
     return Content(config, listings, taxonomy, notes)
 
 
@@ -127,26 +139,34 @@ def assemble_site(content: Content) -> SiteData:
     assignments = classify(records.values(), content.taxonomy, pins)
     papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
-    notes = tuple(_note_input(note, content.config, set(papers)) for note in content.notes)
+    problems: list[Problem] = []
+    notes = tuple(
+        _note_input(note, content.config, set(papers), problems) for note in content.notes
+    )
+    if problems:
+        raise ContentError(problems)
     return SiteData(content.config, papers, days, topics, notes)
 
 
-def _note_input(note: Note, config: SiteConfig, paper_ids: set[str]) -> NoteInput:
+def _note_input(
+    note: Note, config: SiteConfig, paper_ids: set[str], problems: list[Problem]
+) -> NoteInput:
+    """A note's card and its body rendered twice: links relative for its page, absolute for
+    feeds. Problems are collected so every note's mistakes are reported in one run."""
     page = note_path(note.slug)
 
-    def render(url_of: Callable[[str], str]) -> str:
+    def render(url_of: Callable[[str], str]) -> RenderedMarkdown:
         rendered = render_markdown(
             note.body,
             path=note.path,
             first_line=note.body_line,
             paper_url=lambda pid: url_of(paper_path(pid)) if pid in paper_ids else None,
         )
-        if rendered.problems:
-            raise ContentError(rendered.problems)
-        return rendered.html
+        return rendered
 
-    body = render(lambda target: relative_url(page, target))
-    body_absolute = render(config.absolute_url)
+    rendered = render(lambda target: relative_url(page, target))
+    problems.extend(rendered.problems)
+    body, body_absolute = rendered.html, render(config.absolute_url).html
     card = NoteCard(
         note.slug,
         note.title,
