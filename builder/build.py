@@ -70,11 +70,10 @@ def build_site(
     started = time.perf_counter()
     content_dir = Path(content_dir)
     out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
-    content = load_content(content_dir, base_url, drafts)
+    content, site = prepare_site(content_dir, base_url, drafts)
     renderer = Renderer(
         resolve_theme(content.config, content_dir.absolute().parent), content.config
     )
-    site = assemble_site(content)
     files = render_site(site, renderer)
     write_site(files, out_dir)
     pages = sum(1 for f in files if f.path.endswith(".html"))
