@@ -206,12 +206,12 @@ class _Dumper(yaml.SafeDumper):
             self.best_width = width
 
 
-def _dump(data: Any, default_style: str | None = None) -> str:
+def _dump(data: Any, default_style: str | None = None, allow_unicode: bool = True) -> str:
     return yaml.dump(
         data,
         Dumper=_Dumper,
         sort_keys=False,
-        allow_unicode=True,
+        allow_unicode=allow_unicode,
         default_flow_style=False,
         default_style=default_style,
         width=1 << 20,
@@ -230,6 +230,14 @@ def _represent_folded(dumper: _Dumper, data: _Folded) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", str(data), style=style)
 
 
+def _represent_str(dumper: _Dumper, data: str) -> yaml.ScalarNode:
+    # PyYAML writes these line breaks raw in plain and single-quoted scalars when
+    # allow_unicode is on, and they read back as spaces; double quotes escape them.
+    style = '"' if any(char in data for char in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(_Folded, _represent_folded)
 
 
@@ -301,10 +309,14 @@ def append_records(text: str, records: Sequence[Record]) -> str | None:
 
 
 def render_day(date: dt.date, records: Sequence[Record]) -> str:
-    """A day file's text; checked to load back to exactly the data it was made from."""
-    for fold in (True, False):
+    """A day file's text; checked to load back to exactly the data it was made from.
+
+    Abstracts are folded where that reads back the same; should the document as a whole
+    not, it is written again without folding, and last with every non-ASCII character escaped.
+    """
+    for fold, allow_unicode in ((True, True), (False, True), (False, False)):
         data = {"date": date, "papers": [record_data(r, fold) for r in records]}
-        text = _dump(data)
+        text = _dump(data, allow_unicode=allow_unicode)
         try:
             if load_yaml_text(text, "<render>") == data:
                 return text
