@@ -72,9 +72,18 @@ class Topic:
     excluder: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
 
 
-# A phrase as the index holds it: its words (one spelling of them), the topic's position in the
-# taxonomy, the rule number within the topic, and whether it is an exclusion.
-_IndexEntry = tuple[tuple[str, ...], int, int, bool]
+# What one spelling of a phrase stands for: the topic's position in the taxonomy, the rule number
+# within the topic, and whether it is an exclusion.
+_RuleRef = tuple[int, int, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseIndex:
+    """Every spelling of every phrase of every topic, so one pass over a text's words finds
+    them all, however many topics there are: a dict lookup per word and phrase length."""
+
+    lengths: Mapping[str, tuple[int, ...]]  # first word -> word counts of spellings starting so
+    rules: Mapping[tuple[str, ...], tuple[_RuleRef, ...]]  # spelling -> the rules it matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +92,8 @@ class Taxonomy:
 
     topics: tuple[Topic, ...]
     path: str = TAXONOMY_NAME
-    # Every topic's phrases (and phrase exclusions) by their first word, so one pass over a
-    # text's words finds them all, however many topics there are.
-    phrase_index: Mapping[str, tuple[_IndexEntry, ...]] = field(
-        default_factory=dict, compare=False, repr=False
+    phrase_index: PhraseIndex = field(
+        default_factory=lambda: PhraseIndex({}, {}), compare=False, repr=False
     )
 
     @property
@@ -410,16 +417,21 @@ def _labels(kind: str, entries: Sequence[str]) -> tuple[str, ...]:
     return tuple(f'{kind} "{entry}"' for entry in entries)
 
 
-def build_phrase_index(topics: Sequence[Topic]) -> dict[str, tuple[_IndexEntry, ...]]:
-    """Every spelling of every phrase and phrase exclusion, keyed by its first word."""
-    index: dict[str, set[_IndexEntry]] = {}
+def build_phrase_index(topics: Sequence[Topic]) -> PhraseIndex:
+    """Index every spelling of every phrase and phrase exclusion of the topics."""
+    rules: dict[tuple[str, ...], set[_RuleRef]] = {}
     for position, topic in enumerate(topics):
-        for rules, is_exclusion in ((topic.phrases, False), (topic.exclude, True)):
-            for rule, phrase in enumerate(rules):
+        for phrases, is_exclusion in ((topic.phrases, False), (topic.exclude, True)):
+            for rule, phrase in enumerate(phrases):
                 for spelling in spellings(phrase_words(phrase)):
-                    entry = (spelling, position, rule, is_exclusion)
-                    index.setdefault(spelling[0], set()).add(entry)
-    return {word: tuple(sorted(entries)) for word, entries in index.items()}
+                    rules.setdefault(spelling, set()).add((position, rule, is_exclusion))
+    lengths: dict[str, set[int]] = {}
+    for spelling in rules:
+        lengths.setdefault(spelling[0], set()).add(len(spelling))
+    return PhraseIndex(
+        {word: tuple(sorted(found)) for word, found in lengths.items()},
+        {spelling: tuple(sorted(refs)) for spelling, refs in rules.items()},
+    )
 
 
 def _suggest(key: Any, choices: Sequence[str]) -> str | None:
@@ -434,36 +446,35 @@ def _slugish(text: str) -> str:
 # --- classification ------------------------------------------------------------------------
 
 
-def words_of(text: str) -> tuple[list[str], list[bool]]:
-    """A text's case-folded words, and whether each word is joined to the next only by spaces
-    or hyphens (so a phrase may continue across the gap)."""
+def words_of(text: str) -> tuple[list[str], list[str]]:
+    """A text's case-folded words, and the gaps between them (gap i follows word i)."""
     parts = _TOKENS.split(text.casefold())
-    words = parts[1::2]
-    gaps = parts[2:-1:2]
-    return words, [gap.replace("-", " ").isspace() for gap in gaps]
+    return parts[1::2], parts[2:-1:2]
 
 
 def _scan(text: str, taxonomy: Taxonomy) -> tuple[dict[int, dict[int, int]], dict[int, int]]:
     """Rule counts per topic position, and the first exclusion found per topic position.
 
-    Where several phrases of one topic overlap ("language model" in "large language model"),
-    only the longest counts: a stretch of text is evidence for a topic once.
+    A phrase continues across a gap of spaces or hyphens only. Where phrases of one topic
+    overlap ("language model" in "large language model"), only the longest counts: a stretch
+    of text is evidence for a topic once.
     """
-    words, joined = words_of(text)
+    words, gaps = words_of(text)
     spans: dict[int, list[tuple[int, int, int]]] = {}
     excluded: dict[int, int] = {}
-    index = taxonomy.phrase_index
-    for start, word in enumerate(words):
-        for spelling, topic, rule, is_exclusion in index.get(word, ()):
-            end = start + len(spelling)
-            if end - start > 1 and (
-                tuple(words[start:end]) != spelling or not all(joined[start : end - 1])
-            ):
+    lengths, index = taxonomy.phrase_index.lengths, taxonomy.phrase_index.rules
+    for start in [i for i, word in enumerate(words) if word in lengths]:
+        word = words[start]
+        for length in lengths[word]:
+            end = start + length
+            refs = index.get(tuple(words[start:end]) if length > 1 else (word,))
+            if not refs or (length > 1 and not all(_joins(gap) for gap in gaps[start : end - 1])):
                 continue
-            if is_exclusion:
-                excluded.setdefault(topic, rule)
-            else:
-                spans.setdefault(topic, []).append((start, -end, rule))
+            for topic, rule, is_exclusion in refs:
+                if is_exclusion:
+                    excluded.setdefault(topic, rule)
+                else:
+                    spans.setdefault(topic, []).append((start, -end, rule))
     counts: dict[int, dict[int, int]] = {}
     for topic, found in spans.items():
         reach = -1
@@ -484,6 +495,10 @@ def _scan(text: str, taxonomy: Taxonomy) -> tuple[dict[int, dict[int, int]], dic
             if veto:
                 excluded[position] = int(veto.lastgroup[1:])  # type: ignore[index]
     return counts, excluded
+
+
+def _joins(gap: str) -> bool:
+    return gap.replace("-", " ").isspace()
 
 
 def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:
