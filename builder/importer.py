@@ -69,6 +69,12 @@ def run_import(
     if year is not None and not 1 <= year <= 9999:
         raise UsageError(f"--year {year} is not a year")
     problems = ProblemList()
+    if not content_dir.is_dir():
+        problems.add(
+            content_dir,
+            "content folder not found",
+            hint="run in the project folder, or give the folder with --content DIR",
+        )
     dumps = _read_dumps(files, problems)
     year, year_source = _choose_year(year, content_dir, problems)
     papers_dir = content_dir / PAPERS_DIR
@@ -166,7 +172,7 @@ def merge(
             ids_here.add(paper_id)
             from_this_dump.add(paper_id)
             new += 1
-        if new or not day_file_path(papers_dir, item.date).exists():
+        if new or item.date not in kept:  # kept: the days that already have a file
             changed.add(item.date)
         outcomes.append(
             DayOutcome(item.source, item.listed.label, item.date, new, already, repeats)

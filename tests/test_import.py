@@ -391,3 +391,35 @@ def test_any_dump_is_imported_or_refused_clearly(tmp_path_factory, pairs):
     else:
         (listing,) = load_day_listings(content / "papers")
         assert listing.records
+
+
+def test_a_missing_content_folder_is_reported(tmp_path, capsys):
+    code, _, err = run(capsys, FIRST, "--content", tmp_path / "nope")
+    assert code == 1
+    assert "nope: error: content folder not found (run in the project folder" in err
+    assert not (tmp_path / "nope").exists()
+
+
+def test_merge_is_a_pure_stage():
+    from builder.dumps import DumpDay, DumpPaper
+    from builder.importer import DatedDay, merge
+    from builder.records import DayListing
+
+    day = dt.date(2025, 9, 8)
+    old = Record("old-paper", "Old Paper", ABSTRACT, topics=("pinned",))
+    listing = DayListing(day, Path("papers/2025-09-08.yaml"), (old,))
+    papers = (
+        DumpPaper("OLD  paper", ABSTRACT, 3),
+        DumpPaper("New Paper", "See https://github.com/a/b.", 5),
+        DumpPaper("new paper", "again", 7),
+    )
+    dated = [DatedDay(Path("d.txt"), DumpDay(9, 8, 1, papers), day)]
+    (outcome,), (file,) = merge([listing], dated, Path("papers"))
+    assert (outcome.new, outcome.already, outcome.repeats) == (1, 1, 1)
+    assert file.changed and file.kept == 1
+    assert file.records == (
+        old,
+        Record(
+            "new-paper", "New Paper", papers[1].abstract, (Link("https://github.com/a/b", "code"),)
+        ),
+    )
