@@ -29,11 +29,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# System tools the tests drive: Java for the Nu HTML checker (from npm, no download at
-# test time).
+# System tools the tests drive, from Debian: Java for the Nu HTML checker (itself from npm)
+# and Chromium for the browser tests (driven by Playwright; never a browser download).
 check-tools: $(LITDIGEST_VNU_JAR)
-	@command -v java >/dev/null || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v java >/dev/null && command -v chromium >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless chromium \
+	  fonts-dejavu-core >/dev/null; }
 
 $(LITDIGEST_VNU_JAR):
 	@command -v npm >/dev/null || { apt-get update -qq && \
