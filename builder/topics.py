@@ -193,7 +193,7 @@ def parse_taxonomy(data: Any, path: Path | str) -> Taxonomy:
             topic = _parse_topic(raw, path, raw_topics.item_lines[index], problems)
             if topic is not None:
                 topics.append(topic)
-    _check_unique(topics, path, problems)
+        _check_unique(raw_topics, path, problems)
     other = _other_topic(data.get("other"), path, problems, data.key_lines.get("other"))
     problems.raise_if_any()
     return Taxonomy((*topics, other), display_path(path), build_phrase_index(topics))
@@ -291,28 +291,24 @@ def _other_topic(
     return Topic(OTHER_SLUG, name, description, line=line)
 
 
-def _check_unique(topics: list[Topic], path: Path | str, problems: ProblemList) -> None:
-    """Two topics may share neither a slug (one page path) nor a name (one heading)."""
-    slugs: dict[str, int | None] = {}
-    names: dict[str, int | None] = {}
-    for topic in topics:
-        if topic.slug in slugs:
-            problems.add(
-                path,
-                f"duplicate slug {topic.slug!r}",
-                topic.line,
-                hint=f"first used on line {slugs[topic.slug]}",
-            )
-        slugs.setdefault(topic.slug, topic.line)
-        key = topic.name.casefold()
-        if key in names:
-            problems.add(
-                path,
-                f"duplicate topic name {topic.name!r}",
-                topic.line,
-                hint=f"first used on line {names[key]}",
-            )
-        names.setdefault(key, topic.line)
+def _check_unique(raw_topics: list[Any], path: Path | str, problems: ProblemList) -> None:
+    """Two topics may share neither a slug (one page path) nor a name (one heading); checked on
+    the raw entries so a topic with other mistakes still counts."""
+    for key, label in (("slug", "slug"), ("name", "topic name")):
+        first: dict[str, int | None] = {}
+        for raw in raw_topics:
+            value = raw.get(key) if isinstance(raw, LineDict) else None
+            if not isinstance(value, str) or not value.strip():
+                continue
+            folded = " ".join(value.split()).casefold()
+            if folded in first:
+                problems.add(
+                    path,
+                    f"duplicate {label} {value.strip()!r}",
+                    raw.key_lines.get(key),
+                    hint=f"first used on line {first[folded]}",
+                )
+            first.setdefault(folded, raw.key_lines.get(key))
 
 
 def _text(
