@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import ContentError, Problem, ProblemList, display_path
+from builder.phrases import PhraseIndex, build_phrase_index, find_phrases, phrase_words
 from builder.records import DayListing, Record
 from builder.yamlio import LineDict, LineList, load_yaml_file
 
@@ -46,9 +47,6 @@ ABSTRACT_CAP = 3
 MIN_SCORE = 2.0
 SECONDARY_SHARE = 0.5
 MAX_TOPICS = 3
-MAX_PHRASE_WORDS = 8  # a phrase has 2**(words-1) spellings; keep the index small
-_WORD = re.compile(r"\w+")
-_TOKENS = re.compile(r"(\w+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +68,6 @@ class Topic:
     exclude_labels: tuple[str, ...] = field(default=(), compare=False, repr=False)
     pattern_matcher: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
     excluder: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
-
-
-# What one spelling of a phrase stands for: the topic's position in the taxonomy, the rule number
-# within the topic, and whether it is an exclusion.
-_RuleRef = tuple[int, int, bool]
-
-
-@dataclass(frozen=True, slots=True)
-class PhraseIndex:
-    """Every spelling of every phrase of every topic, so one pass over a text's words finds
-    them all, however many topics there are: a dict lookup per word and phrase length."""
-
-    lengths: Mapping[str, tuple[int, ...]]  # first word -> word counts of spellings starting so
-    rules: Mapping[tuple[str, ...], tuple[_RuleRef, ...]]  # spelling -> the rules it matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +180,11 @@ def parse_taxonomy(data: Any, path: Path | str) -> Taxonomy:
         _check_unique(raw_topics, path, problems)
     other = _other_topic(data.get("other"), path, problems, data.key_lines.get("other"))
     problems.raise_if_any()
-    return Taxonomy((*topics, other), display_path(path), build_phrase_index(topics))
+    return Taxonomy(
+        (*topics, other),
+        display_path(path),
+        build_phrase_index([(t.phrases, t.exclude) for t in topics]),
+    )
 
 
 def _parse_topic(raw: Any, path: Path | str, line: int, problems: ProblemList) -> Topic | None:
@@ -355,39 +343,6 @@ def _entries(
     return found
 
 
-def phrase_words(phrase: str) -> tuple[str, ...]:
-    """A phrase as the case-folded words it is made of; only words, spaces and hyphens."""
-    words = tuple(word.casefold() for word in re.split(r"[\s\-]+", phrase) if word)
-    if not words or not all(_WORD.fullmatch(word) for word in words):
-        raise ValueError(
-            "a phrase is words separated by spaces or hyphens",
-        )
-    if len(words) > MAX_PHRASE_WORDS:
-        raise ValueError(f"a phrase may have at most {MAX_PHRASE_WORDS} words")
-    return words
-
-
-def spellings(words: tuple[str, ...]) -> set[tuple[str, ...]]:
-    """How a phrase may appear as words: any neighbours run together ("fine-tuning" is also
-    "finetuning"), and a final letter may take a plural (s, es, or y → ies)."""
-    found: set[tuple[str, ...]] = set()
-    for mask in range(1 << (len(words) - 1)):
-        joined = [words[0]]
-        for position, word in enumerate(words[1:]):
-            if mask >> position & 1:
-                joined[-1] += word
-            else:
-                joined.append(word)
-        last = joined[-1]
-        plurals = {last}
-        if last[-1].isalpha():
-            plurals |= {last + "s", last + "es"}
-            if last[-1] == "y" and len(last) > 1 and last[-2] not in "aeiou":
-                plurals.add(last[:-1] + "ies")
-        found.update((*joined[:-1], plural) for plural in plurals)
-    return found
-
-
 def _check_pattern(pattern: str) -> None:
     """Check a maintainer's regex as it will be used: inside a group of a combined regex."""
     if re.search(r"\\[1-9]|\(\?P[<=]", pattern):
@@ -413,23 +368,6 @@ def _labels(kind: str, entries: Sequence[str]) -> tuple[str, ...]:
     return tuple(f'{kind} "{entry}"' for entry in entries)
 
 
-def build_phrase_index(topics: Sequence[Topic]) -> PhraseIndex:
-    """Index every spelling of every phrase and phrase exclusion of the topics."""
-    rules: dict[tuple[str, ...], set[_RuleRef]] = {}
-    for position, topic in enumerate(topics):
-        for phrases, is_exclusion in ((topic.phrases, False), (topic.exclude, True)):
-            for rule, phrase in enumerate(phrases):
-                for spelling in spellings(phrase_words(phrase)):
-                    rules.setdefault(spelling, set()).add((position, rule, is_exclusion))
-    lengths: dict[str, set[int]] = {}
-    for spelling in rules:
-        lengths.setdefault(spelling[0], set()).add(len(spelling))
-    return PhraseIndex(
-        {word: tuple(sorted(found)) for word, found in lengths.items()},
-        {spelling: tuple(sorted(refs)) for spelling, refs in rules.items()},
-    )
-
-
 def _suggest(key: Any, choices: Sequence[str]) -> str | None:
     close = difflib.get_close_matches(str(key), list(choices), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else None
@@ -442,59 +380,20 @@ def _slugish(text: str) -> str:
 # --- classification ------------------------------------------------------------------------
 
 
-def words_of(text: str) -> tuple[list[str], list[str]]:
-    """A text's case-folded words, and the gaps between them (gap i follows word i)."""
-    parts = _TOKENS.split(text.casefold())
-    return parts[1::2], parts[2:-1:2]
-
-
 def _scan(text: str, taxonomy: Taxonomy) -> tuple[dict[int, dict[int, int]], dict[int, int]]:
-    """Rule counts per topic position, and the first exclusion found per topic position.
-
-    A phrase continues across a gap of spaces or hyphens only. Where phrases of one topic
-    overlap ("language model" in "large language model"), only the longest counts: a stretch
-    of text is evidence for a topic once.
-    """
-    words, gaps = words_of(text)
-    spans: dict[int, list[tuple[int, int, int]]] = {}
-    excluded: dict[int, int] = {}
-    lengths, index = taxonomy.phrase_index.lengths, taxonomy.phrase_index.rules
-    for start in [i for i, word in enumerate(words) if word in lengths]:
-        word = words[start]
-        for length in lengths[word]:
-            end = start + length
-            refs = index.get(tuple(words[start:end]) if length > 1 else (word,))
-            if not refs or (length > 1 and not all(_joins(gap) for gap in gaps[start : end - 1])):
-                continue
-            for topic, rule, is_exclusion in refs:
-                if is_exclusion:
-                    excluded.setdefault(topic, rule)
-                else:
-                    spans.setdefault(topic, []).append((start, -end, rule))
-    counts: dict[int, dict[int, int]] = {}
-    for topic, found in spans.items():
-        reach = -1
-        topic_counts = counts[topic] = {}
-        for _start, negative_end, rule in sorted(found):
-            if -negative_end <= reach:
-                continue  # inside a longer phrase of the same topic
-            reach = -negative_end
-            topic_counts[rule] = topic_counts.get(rule, 0) + 1
-    for position, topic_ in enumerate(taxonomy.topics):
-        if topic_.pattern_matcher is not None:
-            for match in topic_.pattern_matcher.finditer(text):
+    """Rule counts per topic position, and the first exclusion found per topic position."""
+    counts, excluded = find_phrases(text, taxonomy.phrase_index)
+    for position, topic in enumerate(taxonomy.topics):
+        if topic.pattern_matcher is not None:
+            for match in topic.pattern_matcher.finditer(text):
                 rule = int(match.lastgroup[1:])  # type: ignore[index]
                 rules = counts.setdefault(position, {})
                 rules[rule] = rules.get(rule, 0) + 1
-        if topic_.excluder is not None and position not in excluded:
-            veto = topic_.excluder.search(text)
+        if topic.excluder is not None and position not in excluded:
+            veto = topic.excluder.search(text)
             if veto:
                 excluded[position] = int(veto.lastgroup[1:])  # type: ignore[index]
     return counts, excluded
-
-
-def _joins(gap: str) -> bool:
-    return gap.replace("-", " ").isspace()
 
 
 def score_paper(title: str, abstract: str, taxonomy: Taxonomy) -> tuple[TopicScore, ...]:

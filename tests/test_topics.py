@@ -8,6 +8,7 @@ import pytest
 
 from builder.cli import main
 from builder.errors import ContentError
+from builder.phrases import spellings
 from builder.records import DayListing, Record, load_day_listings
 from builder.topics import (
     OTHER_SLUG,
@@ -258,6 +259,14 @@ def test_phrases_match_whole_words_only(taxonomy, text):
     found = {s.slug: s for s in score_paper(text, "", taxonomy)}
     assert "retrieval" not in found and "agents" not in found
     assert "language-models" not in found
+
+
+def test_a_phrase_may_run_together_and_take_a_plural_but_not_split_further():
+    found = spellings(("fine", "tuning"))
+    assert {("fine", "tuning"), ("finetuning",), ("fine", "tunings"), ("finetunings",)} <= found
+    assert ("queries",) in spellings(("query",))
+    assert ("days",) in spellings(("day",)) and ("daies",) not in spellings(("day",))
+    assert spellings(("gpt", "4")) == {("gpt", "4"), ("gpt4",)}
 
 
 def test_overlapping_phrases_of_one_topic_count_once(taxonomy):
