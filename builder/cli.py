@@ -46,6 +46,35 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include draft notes")
     build.set_defaults(run=_run_build)
 
+    check = commands.add_parser(
+        "check",
+        help="check all content without building",
+        description="Validate records, notes, topics and site.yaml; exit 0 when clean, "
+        "1 on content errors, 2 on usage errors.",
+    )
+    _content_option(check)
+    check.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="github: GitHub Actions annotations",
+    )
+    check.set_defaults(run=_run_check)
+
+    new = commands.add_parser("new", help="create a new note from a template")
+    kinds = new.add_subparsers(dest="kind", metavar="KIND", required=True)
+    note = kinds.add_parser("note", help="create content/notes/<slug>.md")
+    note.add_argument("title", help="the note's title")
+    note.add_argument(
+        "--paper",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a paper the note discusses (repeatable)",
+    )
+    _content_option(note)
+    note.set_defaults(run=_run_new_note)
+
     topics = commands.add_parser("topics", help="show topics and how papers were classified")
     _content_option(topics)
     topics.add_argument(
@@ -78,6 +107,29 @@ def _run_build(args: argparse.Namespace) -> int:
 
     summary = build_site(args.content, out_dir=args.out, base_url=args.base_url, drafts=args.drafts)
     print(summary)
+    return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from builder.check import check_content, format_problem
+
+    if not args.content.is_dir():
+        raise UsageError(f"content folder {args.content} not found (pass --content DIR)")
+    problems = check_content(args.content)
+    for problem in problems:
+        print(format_problem(problem, args.format))
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    if args.format == "text":
+        print(f"litdigest check: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_CONTENT if errors else EXIT_OK
+
+
+def _run_new_note(args: argparse.Namespace) -> int:
+    from builder.scaffold import new_note
+
+    path = new_note(args.content, args.title, args.paper)
+    print(f"Created {path}; edit it, then run `litdigest check`.")
     return EXIT_OK
 
 
