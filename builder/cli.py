@@ -134,13 +134,16 @@ def _run_new_note(args: argparse.Namespace) -> int:
 
 
 def _run_topics(args: argparse.Namespace) -> int:
+    from builder.build import note_pins
+    from builder.notes import load_notes
     from builder.topics_report import explain_paper, topic_counts_report
 
-    lines = (
-        explain_paper(args.content, args.explain)
-        if args.explain
-        else topic_counts_report(args.content)
-    )
+    # Notes pin the papers they discuss, as in a build (drafts are not built, so not counted).
+    pins = note_pins(load_notes(args.content / "notes", include_drafts=False))
+    if args.explain:
+        lines = explain_paper(args.content, args.explain, pins)
+    else:
+        lines = topic_counts_report(args.content, pins)
     for line in lines:
         print(line)
     return EXIT_OK
@@ -161,6 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"litdigest: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("litdigest: interrupted; nothing was changed", file=sys.stderr)
         return 130

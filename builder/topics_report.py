@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import ContentError, Problem, UsageError
+from builder.grouping import merge_listings
 from builder.records import DayListing, Record, load_day_listings
 from builder.topics import (
     MAX_TOPICS,
@@ -55,10 +56,7 @@ def load_classified(
     if problems:
         raise ContentError(problems)
     assert taxonomy is not None
-    records: dict[str, Record] = {}
-    for listing in listings:
-        for record in listing.records:
-            records.setdefault(record.id, record)
+    records, _ = merge_listings(listings)  # the same record per paper as the build uses
     pins = merge_pins(record_pins(listings), extra_pins or {})
     return Classified(records, taxonomy, classify(records.values(), taxonomy, pins))
 

@@ -20,3 +20,19 @@ def test_unknown_command_is_a_usage_error(capsys):
         main(["frobnicate"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_topics_explain_counts_pins_from_notes(capsys):
+    from pathlib import Path
+
+    content = Path(__file__).parent / "fixtures" / "site"
+    assert main(["topics", "--content", str(content), "--explain", "dense-retrieval-limits"]) == 0
+    out = capsys.readouterr().out
+    assert "pinned by note" in out and "why-retrieval-is-hard.md" in out
+
+
+def test_output_into_a_closed_pipe_is_quiet():
+    command = f"{sys.executable} -m builder topics --content tests/fixtures/site | head -1"
+    result = subprocess.run(command, shell=True, capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("5 papers")
+    assert "Traceback" not in result.stderr
