@@ -46,6 +46,20 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include draft notes")
     build.set_defaults(run=_run_build)
 
+    serve = commands.add_parser(
+        "serve",
+        help="preview the site on 127.0.0.1, rebuilding on every change",
+        description="Build into .cache/serve/site beside the content folder, serve it on "
+        "http://127.0.0.1:PORT/ and rebuild when content or themes change; the open page "
+        "reloads itself and shows build errors. Ctrl-C stops.",
+    )
+    _content_option(serve)
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free)"
+    )
+    serve.add_argument("--drafts", action="store_true", help="include draft notes")
+    serve.set_defaults(run=_run_serve)
+
     check = commands.add_parser(
         "check",
         help="check all content without building",
@@ -108,6 +122,16 @@ def _run_build(args: argparse.Namespace) -> int:
     summary = build_site(args.content, out_dir=args.out, base_url=args.base_url, drafts=args.drafts)
     print(summary)
     return EXIT_OK
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from builder.serve import serve
+
+    if not args.content.is_dir():
+        raise UsageError(f"content folder {args.content} not found (pass --content DIR)")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port number (0 to 65535)")
+    return serve(args.content, port=args.port, drafts=args.drafts)
 
 
 def _run_check(args: argparse.Namespace) -> int:
