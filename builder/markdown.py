@@ -1,10 +1,18 @@
 """Markdown of notes turned into safe HTML: the one place where note text becomes markup.
 
 The dialect is CommonMark plus GFM tables and strikethrough, footnotes (``[^1]``), ids on
-every heading, and bare ``http(s)://`` URLs made into links. Raw HTML is escaped, never passed
-through, and only ``http``, ``https``, ``mailto``, ``paper`` and scheme-less (relative or
-``#fragment``) URLs may become links or images: ``javascript:``, ``vbscript:``, ``data:``,
-``file:`` and anything else stay plain text.
+every heading, and bare ``http(s)://`` URLs made into links. Only ``http``, ``https``,
+``mailto``, ``paper`` and scheme-less (relative or ``#fragment``) URLs may become links or
+images: ``javascript:``, ``vbscript:``, ``data:``, ``file:`` and anything else stay plain text.
+
+Notes may hold a little raw HTML (``<sup>``, ``<kbd>``, ``<details>``, ``<abbr title>``, …).
+The whole rendered body then goes through the nh3 sanitizer, once, with an allowlist of tags,
+attributes, classes and URL schemes (`ALLOWED_TAGS`, `ALLOWED_ATTRIBUTES`, `_CLASSES`):
+no script, no event handlers, no ``style``, no frames, objects, forms or ``<base>``, and
+images only over ``https`` or from the site itself. An ``id`` survives only if this module
+made it (headings and footnotes); ids and names written in raw HTML are dropped, so a note
+cannot clobber the page's DOM or steal its anchors. Every link gets ``rel="noopener
+noreferrer"``.
 
 ``[text](paper:ID)`` links to the page of paper ID. Which URL that is, and whether the id
 exists, is the caller's business (``paper_url``), so this module knows nothing of the site.
@@ -24,12 +32,15 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 from mdit_py_plugins.anchors import anchors_plugin
@@ -44,6 +55,69 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f]+")
 # The footnote plugin names its anchors fn1, fnref1, …; a heading must not take those ids.
 _FOOTNOTE_ID = re.compile(r"^fn(ref)?\d+(-\d+)?$")
+
+# What the sanitizer lets through: what Markdown makes, and the few inline and block elements
+# writers ask for. Anything else loses its tag and keeps its text.
+ALLOWED_TAGS = frozenset(
+    {
+        *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code"),
+        *("em", "strong", "b", "i", "s", "del", "ins", "mark", "small", "sub", "sup", "q"),
+        *("kbd", "samp", "var", "abbr", "a", "img", "figure", "figcaption"),
+        *("ul", "ol", "li", "dl", "dt", "dd", "details", "summary", "section"),
+        *("table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"),
+    }
+)
+# These go with everything inside them: their text is code, or was never meant to be read.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        *("script", "style", "template", "noscript", "iframe", "frame", "frameset"),
+        *("object", "embed", "applet", "noembed", "noframes", "svg", "math"),
+        *("textarea", "select", "title", "xmp", "plaintext"),
+    }
+)
+# No `style` (the page's CSP refuses inline style anyway), no `on*`, no `name`, no `target`.
+# `id` and `class` are listed here, then narrowed by `_keep_attribute`.
+_HEADING_ATTRIBUTES = frozenset({"id"})
+_CELL_ATTRIBUTES = frozenset({"colspan", "rowspan", "class"})
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "*": frozenset({"title", "lang"}),
+    "a": frozenset({"href", "id", "class"}),
+    "img": frozenset({"src", "alt", "width", "height"}),
+    "details": frozenset({"open"}),
+    "ol": frozenset({"start", "reversed", "class"}),
+    "li": frozenset({"id", "class"}),
+    "code": frozenset({"class"}),
+    "sup": frozenset({"class"}),
+    "hr": frozenset({"class"}),
+    "section": frozenset({"class"}),
+    "th": _CELL_ATTRIBUTES,
+    "td": _CELL_ATTRIBUTES,
+    **{f"h{level}": _HEADING_ATTRIBUTES for level in range(1, 7)},
+}
+# The classes Markdown gives elements (footnotes, code languages, table alignment); others go.
+_CLASSES: dict[str, re.Pattern[str]] = {
+    "a": re.compile(r"footnote-backref"),
+    "code": re.compile(r"language-[\w.+#-]+"),
+    "hr": re.compile(r"footnotes-sep"),
+    "li": re.compile(r"footnote-item"),
+    "ol": re.compile(r"footnotes-list"),
+    "section": re.compile(r"footnotes"),
+    "sup": re.compile(r"footnote-ref"),
+    "th": re.compile(r"align-(left|center|right)"),
+    "td": re.compile(r"align-(left|center|right)"),
+}
+# nh3 drops links with other schemes; `_keep_attribute` also applies `is_safe_url`, which
+# reads percent-encoded and control-character-split schemes as Markdown links are read.
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "noopener noreferrer"
+_TABLE_ALIGN = re.compile(r"^text-align:(left|center|right)$")
+# GFM's "disallowed raw HTML": tags whose content the browser reads as raw text, so one left
+# open would swallow (or, sanitized away, delete) the rest of the note. They are shown as text.
+_RAW_TEXT_TAG = re.compile(
+    r"<(?=/?(?:title|textarea|style|xmp|iframe|noembed|noframes|script|plaintext|noscript)"
+    r"(?:[\s/>]|$))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +148,13 @@ def is_safe_url(url: str) -> bool:
     return match is None or match.group(1) in SAFE_SCHEMES
 
 
+def is_safe_image_url(url: str) -> bool:
+    """Whether an image may be loaded from `url`: over https, or from the site itself."""
+    bare = _INVISIBLE.sub("", unquote(url)).lower()
+    match = _SCHEME.match(bare)
+    return match is None or match.group(1) == "https"
+
+
 def heading_slug(text: str) -> str:
     """A heading's anchor id: ASCII, lowercase, hyphenated, never empty or a footnote's."""
     slug = slugify(text, max_length=60, word_boundary=True) or "section"
@@ -97,7 +178,8 @@ def markdown_parser() -> MarkdownIt:
     Building it compiles dozens of regular expressions; with thousands of notes that
     matters. It is never changed after it is built, so sharing it is safe.
     """
-    md = _NoteMarkdown("commonmark", {"html": False, "linkify": True, "typographer": False})
+    # Raw HTML is parsed here and made safe by `sanitize_html` after rendering.
+    md = _NoteMarkdown("commonmark", {"html": True, "linkify": True, "typographer": False})
     md.enable(["table", "strikethrough", "linkify"])
     # Only URLs with a scheme: fuzzy matching makes `train.py` a link to a Paraguayan site.
     assert md.linkify is not None, "linkify-it-py is a dependency"
@@ -105,7 +187,19 @@ def markdown_parser() -> MarkdownIt:
     # Inline footnotes (^[...]) lose their line numbers when moved to the end; notes use [^1].
     md.use(footnote_plugin, inline=False)
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
+    # Before the anchors, so a heading's shown `<script>` text is also in its slug.
+    md.core.ruler.before("anchor", "tagfilter", _filter_raw_text_tags)
     return md
+
+
+def _filter_raw_text_tags(state: StateCore) -> None:
+    """Show raw-text tags (`<script>`, `<iframe>`, …) written as raw HTML as text."""
+    for token in state.tokens:
+        if token.type == "html_block":
+            token.content = _RAW_TEXT_TAG.sub("&lt;", token.content)
+        for child in token.children or ():
+            if child.type == "html_inline" and _RAW_TEXT_TAG.match(child.content):
+                child.type = "text"
 
 
 def render_markdown(
@@ -117,7 +211,11 @@ def render_markdown(
 ) -> RenderedMarkdown:
     """Render `source`; `first_line` is the file line where it starts, for problems."""
     md = markdown_parser()
-    env: dict = {}
+    # Ids this render makes carry `mark` until they are sanitized; ids without it came from
+    # raw HTML and are dropped. The footnote plugin puts `-docId-` into its ids and links.
+    doc_id = secrets.token_hex(8)
+    mark = f"-{doc_id}-"
+    env: dict = {"docId": doc_id}
     tokens = md.parse(source, env)
     shown = display_path(path)
     problems: list[Problem] = []
@@ -128,8 +226,52 @@ def render_markdown(
             token.children = _resolve_paper_links(
                 token.children, start, shown, paper_url, problems, linked
             )
-    html = md.renderer.render(tokens, md.options, env)
-    return RenderedMarkdown(Markup(html), tuple(problems), _headings(tokens), tuple(linked))
+    headings = _headings(tokens)
+    _mark_ids_and_align_cells(tokens, mark)
+    html = sanitize_html(md.renderer.render(tokens, md.options, env), mark)
+    return RenderedMarkdown(Markup(html), tuple(problems), headings, tuple(linked))
+
+
+def sanitize_html(html: str, mark: str) -> str:
+    """`html` with only allowlisted tags, attributes and URLs; ids kept only if marked."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=functools.partial(_keep_attribute, mark),
+        url_schemes=set(LINK_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def _keep_attribute(mark: str, element: str, name: str, value: str) -> str | None:
+    """An allowed attribute's value as it may appear in the page, or None to drop it."""
+    if name == "id":
+        return value.replace(mark, "") if mark in value else None
+    if name == "href":
+        value = value.replace(mark, "") if value.startswith("#") else value
+        return value if is_safe_url(value) else None
+    if name == "src":
+        return value if is_safe_image_url(value) else None
+    if name == "class":
+        pattern = _CLASSES.get(element)
+        kept = [word for word in value.split() if pattern and pattern.fullmatch(word)]
+        return " ".join(kept) or None
+    return value
+
+
+def _mark_ids_and_align_cells(tokens: Sequence[Token], mark: str) -> None:
+    """Mark heading ids as this render's own; table alignment as a class, not a style."""
+    for token in tokens:
+        if token.type == "heading_open" and token.attrGet("id"):
+            token.attrSet("id", mark + str(token.attrGet("id")))
+        elif token.type in ("th_open", "td_open") and token.attrGet("style"):
+            align = _TABLE_ALIGN.match(str(token.attrGet("style")))
+            del token.attrs["style"]
+            if align:
+                token.attrSet("class", f"align-{align.group(1)}")
 
 
 def _resolve_paper_links(
