@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
 from builder.build import build_site
 from builder.serve import (
@@ -38,6 +39,15 @@ from builder.serve import (
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 NOTE_URL = "notes/why-retrieval-is-hard/"
 WAIT = 20.0  # seconds: generous for a loaded two-core machine; every wait ends on an event
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 THEME_CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
     "object-src 'none'; base-uri 'none'; form-action 'none'"
@@ -353,3 +363,101 @@ def wait_for_port(lines: queue.Queue[str]) -> int:
             assert port != 0
             return port
     raise AssertionError(f"no URL printed within {WAIT} s")
+
+
+# --- In the browser ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        pytest.fail(f"browser tests need Debian's Chromium at {CHROMIUM}: run `make check-tools`")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(WAIT * 1000)
+    console: list[ConsoleMessage] = []
+    opened.on("console", lambda message: console.append(message))
+    try:
+        yield opened
+    finally:
+        context.close()
+    blocked = [m.text for m in console if "Content Security Policy" in m.text]
+    assert not blocked, blocked
+
+
+def mark(page: Page) -> None:
+    """Tag the loaded document, so a later check can tell whether it was reloaded."""
+    page.evaluate("() => { window.litdigestTestMark = true; }")
+
+
+def was_reloaded(page: Page) -> bool:
+    return page.evaluate("() => window.litdigestTestMark === undefined")
+
+
+def test_an_edited_note_reloads_the_open_page_by_itself(preview, content, page):
+    page.goto(preview.url + NOTE_URL)
+    main = page.locator("main")
+    expect(main).to_contain_text("shows a counting argument.")
+    mark(page)
+    note = content / "notes" / "why-retrieval-is-hard.md"
+    edit(note, "argument.", "argument. Edited while the page was open.")
+    expect(main).to_contain_text("Edited while the page was open.", timeout=WAIT * 1000)
+    assert was_reloaded(page)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_content_error_is_shown_in_terminal_and_page_and_cleared_when_fixed(
+    preview, content, page, terminal
+):
+    page.goto(preview.url + NOTE_URL)
+    main, banner = page.locator("main"), page.get_by_role("alert")
+    expect(main).to_contain_text("shows a counting argument.")
+    mark(page)
+    note = content / "notes" / "why-retrieval-is-hard.md"
+    good = preview.board.current().build
+    edit(note, "papers: [dense-retrieval-limits]", 'papers: ["<em>nope</em>"]')
+
+    assert not wait_for_build(preview, good).ok
+    printed = terminal.getvalue()
+    assert re.search(r"notes/why-retrieval-is-hard\.md:5: error: `<em>nope</em>`", printed)
+    assert "still serving the last good site" in printed
+    expect(banner).to_be_visible(timeout=WAIT * 1000)
+    expect(banner).to_contain_text("why-retrieval-is-hard.md:5: error: `<em>nope</em>`")
+    expect(banner.locator("em")).to_have_count(0)  # error text stays text
+    # The last good site is still there, on the open page and for new requests.
+    expect(main).to_contain_text("shows a counting argument.")
+    assert not was_reloaded(page)
+    status, _, body = fetch(preview, "/" + NOTE_URL)
+    assert status == 200 and "<strong>counting</strong>" in body
+
+    edit(note, 'papers: ["<em>nope</em>"]', "papers: [dense-retrieval-limits]")
+    edit(note, "argument.", "argument. Fixed.")
+    expect(main).to_contain_text("argument. Fixed.", timeout=WAIT * 1000)
+    expect(banner).to_have_count(0)
+    assert was_reloaded(page)
+
+
+def test_a_page_opened_while_the_build_is_broken_shows_the_banner_and_404s_work(
+    preview, content, page
+):
+    good = preview.board.current().build
+    edit(content / "notes" / "why-retrieval-is-hard.md", "date: 2025-03-12", "date: 2025-13-12")
+    assert not wait_for_build(preview, good).ok
+    response = page.goto(preview.url + "papers/no-such-paper/")
+    assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("Page not found")
+    expect(page.get_by_role("alert")).to_contain_text("why-retrieval-is-hard.md:3")
+    # The 404 page's links start at the root, so they work from any depth.
+    page.get_by_role("link", name="Home page").click()
+    expect(page).to_have_url(preview.url)
+    expect(page.get_by_role("alert")).to_be_visible()
