@@ -12,8 +12,8 @@ export LITDIGEST_VNU_JAR := $(abspath $(TOOLS))/node_modules/vnu-jar/build/dist/
 site: $(VENV)/.installed  ## build the embedded default site into site/
 	$(BIN)/litdigest build
 
-serve: $(VENV)/.installed  ## build and preview on http://127.0.0.1:8000/
-	$(BIN)/litdigest serve
+serve: $(VENV)/.installed  ## build and preview on http://127.0.0.1:8000/ (PORT=N for another)
+	$(BIN)/litdigest serve $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.installed check-tools lint  ## the whole suite: lint, types, tests
 	$(BIN)/pytest
@@ -42,4 +42,4 @@ $(LITDIGEST_VNU_JAR):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) vnu-jar@$(VNU_VERSION)
 
 clean:
-	rm -rf site .cache/build
+	rm -rf site .cache/build .cache/serve
