@@ -74,14 +74,17 @@ class BuildOutcome:
     ok: bool
     summary: str = ""
     problems: tuple[Problem, ...] = ()
+    traceback: str = ""  # for the terminal only, when the build itself went wrong
 
     def terminal_lines(self) -> list[str]:
         """The lines `litdigest build` would print for the same result."""
         if self.ok:
             return [self.summary]
         errors = sum(1 for p in self.problems if p.severity == "error")
-        return [p.format() for p in self.problems] + [
-            f"litdigest: {errors} error(s); still serving the last good site"
+        return [
+            *(p.format() for p in self.problems),
+            *([self.traceback.rstrip()] if self.traceback else []),
+            f"litdigest: {errors} error(s); still serving the last good site",
         ]
 
 
@@ -97,6 +100,15 @@ def rebuild(content_dir: Path, site_dir: Path, base_url: str, drafts: bool) -> B
         name = getattr(error, "filename", None) or content_dir
         problem = Problem(display_path(name), f"could not read: {error}")
         return BuildOutcome(False, problems=(problem,))
+    except Exception as error:
+        # A theme's runtime error (or a bug of ours) must not end the preview: it is
+        # reported like any other problem, with the traceback in the terminal.
+        problem = Problem(
+            display_path(content_dir),
+            f"the build crashed: {type(error).__name__}: {error}",
+            hint="the traceback is in the terminal",
+        )
+        return BuildOutcome(False, problems=(problem,), traceback=traceback.format_exc())
     return BuildOutcome(True, str(summary))
 
 
@@ -475,6 +487,8 @@ class PreviewServer:
                 if changes and not self._stopping.is_set():
                     self._print([_describe(changes)], self.out)
                     self._build()
+            if not self._stopping.is_set():
+                self._print(["litdigest: watching for changes ended unexpectedly"], self.err)
         except Exception:
             self._print(
                 ["litdigest: watching for changes failed:", traceback.format_exc()], self.err
@@ -497,7 +511,8 @@ def serve(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """The `serve` command: preview until Ctrl-C; exit status 0, or 1 if watching failed."""
+    """The `serve` command: preview until Ctrl-C; exit status 0, or 1 if serving or watching
+    ended on its own."""
     out = out if out is not None else sys.stdout
     server = PreviewServer(content_dir, port=port, drafts=drafts, out=out, err=err)
     try:

@@ -229,6 +229,17 @@ def test_rebuild_reports_success_or_every_problem(content, tmp_path):
     assert (tmp_path / "out" / "index.html").is_file()  # the good build is still there
 
 
+def test_a_crashing_build_is_reported_not_raised(content, tmp_path, monkeypatch):
+    def crash(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("builder.serve.build_site", crash)
+    outcome = rebuild(content, tmp_path / "out", "http://127.0.0.1:1/", drafts=False)
+    assert not outcome.ok
+    assert "crashed: ZeroDivisionError: division by zero" in outcome.problems[0].message
+    assert "Traceback (most recent call last)" in "\n".join(outcome.terminal_lines())
+
+
 def test_status_waits_are_bounded_and_end_on_a_new_build_or_on_close():
     board = StatusBoard("s")
     first = board.publish(BuildOutcome(True, "Built"))
@@ -274,6 +285,23 @@ def test_served_pages_clean_urls_and_404s(preview):
     assert status == 200 and headers["content-type"].startswith("text/javascript")
     status, _, _ = fetch(preview, "/", host=f"attacker.example:{preview.port}")
     assert status == 421
+
+
+def test_a_first_build_that_fails_serves_a_placeholder_until_fixed(content, terminal):
+    note = content / "notes" / "why-retrieval-is-hard.md"
+    edit(note, "date: 2025-03-12", "date: 2025-13-12")
+    server = PreviewServer(content, port=0, watch_paths=(content,), out=terminal, err=terminal)
+    with server:
+        assert "why-retrieval-is-hard.md:3:" in terminal.getvalue()
+        status, _, body = fetch(server, "/")
+        assert status == 404 and "No site built yet" in body and RELOAD_SCRIPT in body
+        status, _, body = fetch(server, "/__litdigest/status")
+        assert status == 200 and '"ok": false' in body and "why-retrieval-is-hard.md:3" in body
+        broken = server.board.current().build
+        edit(note, "date: 2025-13-12", "date: 2025-03-12")
+        assert wait_for_build(server, broken).ok
+        status, _, body = fetch(server, "/" + NOTE_URL)
+        assert status == 200 and "counting" in body
 
 
 def test_a_burst_of_saves_is_one_rebuild_and_preview_files_are_not_watched(preview, content):
