@@ -28,6 +28,16 @@ def status(result: dict, step: str) -> str:
     return "—" if not found else found["status"]
 
 
+def cpu(result: dict, step: str) -> float | None:
+    found = result["steps"].get(step)
+    if not found or found["seconds"] is None or not found.get("cpu"):
+        return None
+    return statistics.median(found["cpu"])
+
+
+_FULL_BUILDS = ("full build", "hugo full build", "pelican full build")
+
+
 def ratio(result: dict, peer: str) -> float | None:
     """litdigest's full build time over the peer's, measured in the same run."""
     ours, theirs = seconds(result, "full build"), seconds(result, f"{peer} full build")
@@ -120,6 +130,20 @@ def results_markdown(results: dict, plot: Path | None = None) -> str:
             _cell(ratio(r, "pelican"), "—"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "CPU time (user + system, seconds; median) of the full builds, which other load on "
+        "the machine disturbs less than wall time; and the load average before / after:",
+        "",
+    ]
+    lines += [
+        "| papers | litdigest | Hugo | Pelican | load average |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size, r in results.items():
+        cells = [_cell(cpu(r, step), "—") for step in _FULL_BUILDS]
+        load = " / ".join(f"{x:.1f}" for x in r.get("load", ())) or "—"
+        lines.append(f"| {int(size):,} | " + " | ".join(cells) + f" | {load} |")
     lines += ["", "Peak RSS of each step (MB):", ""]
     names = sorted({name for r in results.values() for name in r["steps"]}, key=_step_order)
     lines += ["| papers | " + " | ".join(names) + " |", "|---:" * (len(names) + 1) + "|"]

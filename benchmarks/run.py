@@ -37,6 +37,7 @@ RESULTS = HERE / "results" / "results.json"
 PLOT = HERE / "results" / "build-time.png"
 README = HERE / "README.md"
 PEER_NAMES = ("hugo", "pelican")
+PEER_OUTPUT = {"hugo": "public", "pelican": "output"}
 
 # Build stages the issue wants timed on their own once litdigest has them: (label, the
 # `litdigest build` flag that leaves the stage out). A stage's cost is the full build minus
@@ -104,6 +105,10 @@ class Harness:
                 process.wait()
                 print(f"    {label}: timeout after {self.timeout:.0f} s (log: {log})")
                 return Measure(self.timeout, 0.0, 0.0, "timeout"), ""
+            except BaseException:  # interrupted: leave no build running on its own
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                raise
         text = log.read_text(encoding="utf-8", errors="replace")
         if not result.is_file():
             print(f"    {label}: could not be started (log: {log})")
@@ -166,7 +171,10 @@ def version_of(command: list) -> str:
         done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except OSError:
         return "?"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.returncode == 0 else "?"
+    if done.returncode != 0:
+        return "?"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 # --- one size ------------------------------------------------------------------------------
@@ -205,7 +213,8 @@ class SizeRun:
 
     def run(self) -> dict:
         repeat = self.args.repeat
-        print(f"\n== {self.size:,} papers ==")
+        load_before = os.getloadavg()[0]
+        print(f"\n== {self.size:,} papers == (load average {load_before:.1f})")
         shutil.rmtree(self.root, ignore_errors=True)
         days = self.helper(
             "corpus.py", "dumps", "--size", self.size, "--seed", self.args.seed,
@@ -223,25 +232,29 @@ class SizeRun:
             self.litdigest("build", "--help"), capture_output=True, text=True, cwd=REPO
         ).stdout
         extra = [TIMINGS_FLAG] if TIMINGS_FLAG in help_text else []
+        if self.peers:
+            self.export_peers()
+        # Full builds interleaved, litdigest then each peer, so that whatever else the
+        # machine is doing weighs on all of them alike.
         summary = ""
         for _ in range(repeat):
             shutil.rmtree(self.site, ignore_errors=True)
             summary = self.build(self.step("full build"), extra)
+            for peer in self.peers:
+                self.build_peer(peer)
         self.outputs["litdigest"] = count_outputs(self.site)
+        for peer in self.peers:
+            self.outputs[peer] = count_outputs(self.root / peer / PEER_OUTPUT[peer])
         for label, flag in OPTIONAL_STAGES:
             if flag in help_text:
                 self.time_stage(label, flag, extra)
         for _ in range(repeat):
             self.build(self.step("no-change rebuild"), extra)
-        if self.peers:
-            self.export_peers()
         for index in range(1, repeat + 1):
             self.helper("corpus.py", "edit-note", "--index", index, "--content", self.content)
             self.build(self.step("one note edited"), extra)
         for _ in range(repeat):
             self.new_day(extra)
-        for peer in self.peers:
-            self.build_peer(peer)
         self.report_progress()
         return {
             "size": self.size,
@@ -255,6 +268,9 @@ class SizeRun:
             "stages": self.stages,
             "outputs": self.outputs,
             "peers": list(self.peers),
+            # Other work on the machine slows every step down: the 1-minute load average
+            # before and after this size, to compare with the number of cores.
+            "load": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         }
 
     def import_all(self) -> None:
@@ -305,24 +321,22 @@ class SizeRun:
         print(f"  peers: {self.helper('peers.py', '--content', self.content, *targets)}")
 
     def build_peer(self, peer: str) -> None:
+        """One full build from clean; after a failure or timeout the peer is not run again."""
+        step = self.step(f"{peer} full build")
+        if step.status != "ok":
+            return
         source = self.root / peer
+        out = source / PEER_OUTPUT[peer]
         if peer == "hugo":
-            out = source / "public"
             command = [hugo_binary(), "--quiet", "--source", source, "--destination", out]
             leftovers = [out, source / "resources"]
         else:
-            out = source / "output"
             command = [VENV / "bin" / "pelican", source / "content", "-s"]
             command += [source / "pelicanconf.py", "-o", out, "-q"]
             leftovers = [out, source / "__pycache__"]
-        step = self.step(f"{peer} full build")
-        for _ in range(self.args.repeat):
-            for path in leftovers:
-                shutil.rmtree(path, ignore_errors=True)
-            self.harness.time(step, command, source)
-            if step.status != "ok":
-                break
-        self.outputs[peer] = count_outputs(out)
+        for path in leftovers:
+            shutil.rmtree(path, ignore_errors=True)
+        self.harness.time(step, command, source)
 
     def report_progress(self) -> None:
         for step in self.steps.values():
@@ -413,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
         help="the Python with litdigest installed (default: the repository's .venv)",
     )
     args = parser.parse_args(argv)
+    # `kill` of the harness stops the command it is timing too (see Harness.run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [int(size) for size in args.sizes.split(",")]
     peers = parse_peers(args.peers, sizes)
     if any(peers.values()) or args.record:
