@@ -155,10 +155,27 @@ def is_safe_image_url(url: str) -> bool:
     return match is None or match.group(1) == "https"
 
 
+# The theme's own ids are `main` and names ending in `-title`; a note heading never takes one.
+_THEME_ID = re.compile(r"^(main|.*-title)$")
+
+
 def heading_slug(text: str) -> str:
-    """A heading's anchor id: ASCII, lowercase, hyphenated, never empty or a footnote's."""
+    """A heading's anchor id: ASCII, lowercase, hyphenated, never empty, a footnote's or the
+    theme's."""
     slug = slugify(text, max_length=60, word_boundary=True) or "section"
-    return slug + "-section" if _FOOTNOTE_ID.match(slug) else slug
+    clashes = _FOOTNOTE_ID.match(slug) or _THEME_ID.match(slug)
+    return slug + "-section" if clashes else slug
+
+
+def _demote_headings(state: StateCore) -> None:
+    """A note's top-most heading becomes h2, the rest keep their steps below it: the note's
+    title is its page's one h1, and `#` or `##` for sections both read right."""
+    headings = [t for t in state.tokens if t.type in ("heading_open", "heading_close")]
+    if not headings:
+        return
+    shift = 2 - min(int(token.tag[1]) for token in headings)
+    for token in headings:
+        token.tag = f"h{min(int(token.tag[1]) + shift, 6)}"
 
 
 class _NoteMarkdown(MarkdownIt):
@@ -189,6 +206,7 @@ def markdown_parser() -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_slug)
     # Before the anchors, so a heading's shown `<script>` text is also in its slug.
     md.core.ruler.before("anchor", "tagfilter", _filter_raw_text_tags)
+    md.core.ruler.push("demote_headings", _demote_headings)
     return md
 
 

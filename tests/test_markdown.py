@@ -312,12 +312,18 @@ def test_a_paper_link_as_an_image_is_a_problem():
     assert "paper:" not in result.html
 
 
-def test_headings_are_reported_with_their_ids():
+def test_headings_are_reported_with_their_ids_top_level_at_h2():
+    """The note's title is its page's h1, so a note's top-most heading is an h2."""
     result = render("# Intro\n\nText\n\n## Results *so far*\n\n## Results so far\n")
     assert result.headings == (
-        Heading(1, "intro", "Intro"),
-        Heading(2, "results-so-far", "Results so far"),
-        Heading(2, "results-so-far-1", "Results so far"),
+        Heading(2, "intro", "Intro"),
+        Heading(3, "results-so-far", "Results so far"),
+        Heading(3, "results-so-far-1", "Results so far"),
+    )
+    assert "<h1" not in result.html and "<h7" not in render("# One\n\n###### Six\n").html
+    assert render("## Two\n\n### Three\n").headings == (
+        Heading(2, "two", "Two"),
+        Heading(3, "three", "Three"),
     )
 
 
@@ -332,6 +338,11 @@ def test_heading_slugs(text, slug):
 def test_heading_ids_never_take_footnote_ids():
     html = render("## fn1\n\nText[^1]\n\n[^1]: Note.\n").html
     assert '<h2 id="fn1-section">' in html and '<li id="fn1" ' in html
+
+
+@pytest.mark.parametrize("text", ["Main", "Papers title", "Abstract Title"])
+def test_heading_ids_never_take_the_themes_ids(text):
+    assert heading_slug(text).endswith("-section")
 
 
 def test_linkify_needs_a_scheme():
