@@ -19,18 +19,12 @@ from builder.grouping import make_papers, merge_listings
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
 from builder.output import OutputFile, write_site
-from builder.pages import (
-    NoteCard,
-    NoteInput,
-    SiteData,
-    TopicInfo,
-    make_pages,
-    note_path,
-    paper_path,
-)
+from builder.pages import make_pages
+from builder.paths import note_path, paper_path
 from builder.records import DayListing, load_day_listings
 from builder.render import Renderer, relative_url, resolve_theme
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
+from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
 
 T = TypeVar("T")
 

@@ -11,16 +11,8 @@ from feedgen.feed import FeedGenerator
 from builder.config import SiteConfig
 from builder.grouping import papers_in_topic
 from builder.output import OutputFile
-from builder.pages import (
-    NOTES_FEED,
-    SITE_FEED,
-    FeedRef,
-    SiteData,
-    day_path,
-    paper_path,
-    topic_feed,
-    topic_path,
-)
+from builder.paths import NOTES_FEED, SITE_FEED, day_path, paper_path, topic_feed, topic_path
+from builder.views import FeedRef, SiteData
 
 # Renders a named fragment template with the given view into HTML with absolute URLs.
 FragmentRenderer = Callable[[str, object], str]

@@ -1,30 +1,49 @@
-"""Page models: one function per page kind builds the view object its template receives.
-
-Views hold plain data and site paths ("papers/x/"); templates turn them into markup and
-URLs. A site path is relative to the site root and ends in "/" for a folder page.
-"""
+"""Page models: one function per page kind builds the view object its template receives."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from builder.config import SiteConfig
 from builder.grouping import (
-    Day,
-    MonthGroup,
-    Paper,
-    YearGroup,
     group_by_topic,
     group_days_by_month,
     paginate,
     papers_in_topic,
     topic_counts,
 )
+from builder.paths import (
+    NOTES_FEED,
+    SITE_FEED,
+    day_path,
+    paper_path,
+    topic_feed,
+    topic_path,
+)
 from builder.records import Link
+from builder.views import (
+    ArchiveView,
+    DayView,
+    HomeView,
+    LinkBadge,
+    NoteCard,
+    NotesIndexView,
+    NoteView,
+    NotFoundView,
+    Page,
+    PageMeta,
+    Pagination,
+    PaperCard,
+    PaperView,
+    SiteData,
+    TextPiece,
+    TopicInfo,
+    TopicRef,
+    TopicSection,
+    TopicsIndexView,
+    TopicSummary,
+    TopicView,
+)
 
 LINK_LABELS = {
     "code": "Code",
@@ -34,234 +53,6 @@ LINK_LABELS = {
     "space": "Demo",
     "other": "Link",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRef:
-    title: str
-    rss: str  # site path of the RSS feed
-    atom: str  # site path of the Atom feed
-
-
-@dataclass(frozen=True, slots=True)
-class PageMeta:
-    """What the base layout needs: where the page lives and how it presents itself."""
-
-    kind: str
-    url_path: str  # "" for home, "days/2025-09-08/", "404.html"
-    title: str
-    description: str
-    feeds: tuple[FeedRef, ...] = ()
-    indexable: bool = True
-
-    @property
-    def output_path(self) -> str:
-        return (
-            self.url_path + "index.html"
-            if self.url_path.endswith("/") or not (self.url_path)
-            else self.url_path
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    meta: PageMeta
-    template: str
-    view: Any
-    source: str  # what asked for this page, named in collision errors
-
-
-@dataclass(frozen=True, slots=True)
-class TopicRef:
-    slug: str
-    name: str
-    url_path: str
-
-
-@dataclass(frozen=True, slots=True)
-class TextPiece:
-    """A run of abstract text; `href` set where the run is one of the paper's links."""
-
-    text: str
-    href: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LinkBadge:
-    kind: str
-    label: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class PaperCard:
-    id: str
-    title: str
-    url_path: str
-    abstract: tuple[TextPiece, ...]
-    badges: tuple[LinkBadge, ...]
-    topics: tuple[TopicRef, ...]
-    days: tuple[dt.date, ...]
-    authors: tuple[str, ...]
-    upvotes: int | None
-    note_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class NoteCard:
-    slug: str
-    title: str
-    url_path: str
-    date: dt.date
-    authors: tuple[str, ...]
-    summary: str
-    draft: bool
-
-
-@dataclass(frozen=True, slots=True)
-class TopicSection:
-    topic: TopicRef
-    anchor: str
-    papers: tuple[PaperCard, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DayView:
-    date: dt.date
-    url_path: str
-    sections: tuple[TopicSection, ...]
-    paper_count: int
-    previous: dt.date | None
-    next: dt.date | None
-
-
-@dataclass(frozen=True, slots=True)
-class HomeView:
-    day: DayView | None
-    notes: tuple[NoteCard, ...]
-    day_count: int
-    paper_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveView:
-    years: tuple[YearGroup, ...]
-    day_count: int
-    paper_count: int
-
-
-@dataclass(frozen=True, slots=True)
-class TopicSummary:
-    topic: TopicRef
-    description: str
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class TopicsIndexView:
-    topics: tuple[TopicSummary, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Pagination:
-    number: int
-    total: int
-    previous: str | None  # site paths
-    next: str | None
-    pages: tuple[tuple[int, str], ...]  # every page number with its path
-
-
-@dataclass(frozen=True, slots=True)
-class TopicView:
-    topic: TopicRef
-    description: str
-    count: int
-    papers: tuple[PaperCard, ...]
-    pagination: Pagination
-    feed: FeedRef
-
-
-@dataclass(frozen=True, slots=True)
-class PaperView:
-    paper: PaperCard
-    notes: tuple[NoteCard, ...]
-    arxiv: str | None
-    url: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class NotesIndexView:
-    notes: tuple[NoteCard, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NoteView:
-    note: NoteCard
-    body_html: str
-    papers: tuple[PaperCard, ...]
-    topics: tuple[TopicRef, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NotFoundView:
-    latest_day: dt.date | None
-
-
-@dataclass(frozen=True, slots=True)
-class NoteInput:
-    """A note as the page stage needs it: its card, rendered body and links."""
-
-    card: NoteCard
-    body_html: str  # links relative to the note's page
-    body_html_absolute: str  # absolute links, for feeds
-    papers: tuple[str, ...]
-    topics: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TopicInfo:
-    slug: str
-    name: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class SiteData:
-    """Everything page building reads: gathered and validated before any page is made."""
-
-    config: SiteConfig
-    papers: Mapping[str, Paper]
-    days: tuple[Day, ...]  # ascending
-    topics: tuple[TopicInfo, ...]  # taxonomy order, `other` last
-    notes: tuple[NoteInput, ...]  # newest first
-
-
-# -- site paths -------------------------------------------------------------------------
-
-SITE_FEED = FeedRef("All papers and notes", "feed.xml", "atom.xml")
-NOTES_FEED = FeedRef("Notes", "notes/feed.xml", "notes/atom.xml")
-
-
-def day_path(date: dt.date) -> str:
-    return f"days/{date.isoformat()}/"
-
-
-def paper_path(paper_id: str) -> str:
-    return f"papers/{paper_id}/"
-
-
-def topic_path(slug: str, page: int = 1) -> str:
-    return f"topics/{slug}/" if page == 1 else f"topics/{slug}/page/{page}/"
-
-
-def note_path(slug: str) -> str:
-    return f"notes/{slug}/"
-
-
-def topic_feed(topic: TopicInfo) -> FeedRef:
-    return FeedRef(
-        f"{topic.name}", f"topics/{topic.slug}/feed.xml", f"topics/{topic.slug}/atom.xml"
-    )
 
 
 # -- cards ------------------------------------------------------------------------------
@@ -552,6 +343,3 @@ def _first_sentence(text: str, limit: int = 200) -> str:
     if len(sentence) <= limit:
         return sentence
     return sentence[:limit].rsplit(" ", 1)[0] + "…"
-
-
-__all__ = ["MonthGroup", "Page", "SiteData", "make_pages"]

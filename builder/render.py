@@ -14,7 +14,7 @@ import jinja2
 from builder.config import SiteConfig
 from builder.errors import ContentError, Problem
 from builder.output import OutputFile
-from builder.pages import Page
+from builder.views import Page
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
 

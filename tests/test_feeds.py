@@ -7,7 +7,7 @@ import feedparser
 from builder.config import SiteConfig
 from builder.feeds import feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings
-from builder.pages import NoteCard, NoteInput, SiteData, TopicInfo
+from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
 from tests.test_grouping import D1, D2, D3, listing
 
 CONFIG = SiteConfig(title="Digest & Co", base_url="https://example.org/digest/", feed_items=2)

@@ -35,7 +35,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Route, sy
 from playwright.sync_api import Error as PlaywrightError
 
 from builder.build import build_site
-from builder.pages import note_path
+from builder.paths import note_path
 from tests.test_markdown import XSS_VECTORS
 
 pytestmark = pytest.mark.slow
