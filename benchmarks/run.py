@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import platform
@@ -24,6 +25,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tarfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -78,9 +80,10 @@ class Measure:
 class Harness:
     """Runs commands under measure.py with a timeout, logging their output."""
 
-    def __init__(self, logs: Path, timeout: float):
+    def __init__(self, logs: Path, timeout: float, env: dict[str, str]):
         self.logs = logs
         self.timeout = timeout
+        self.env = env
         self.count = 0
 
     def run(self, command: list[str | Path], cwd: Path, label: str) -> tuple[Measure, str]:
@@ -96,6 +99,7 @@ class Harness:
                 cwd=cwd,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                env=self.env,
                 start_new_session=True,  # so a timeout can stop the whole process group
             )
             try:
@@ -177,6 +181,38 @@ def version_of(command: list) -> str:
     return lines[0] if lines else ""
 
 
+def snapshot(ref: str) -> tuple[Path, str]:
+    """litdigest's code (builder/ and themes/) at a commit, unpacked under .work/: others may
+    edit the working tree while a benchmark runs, a commit stays put. `worktree`: the tree."""
+    if ref == "worktree":
+        dirty = version_of(["git", "-C", REPO, "status", "--porcelain", "--", "builder", "themes"])
+        commit = version_of(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
+        return REPO, f"working tree at {commit}{' + uncommitted changes' if dirty else ''}"
+    commit = version_of(["git", "-C", REPO, "rev-parse", "--short", f"{ref}^{{commit}}"])
+    if commit in ("", "?"):
+        raise SystemExit(f"--ref {ref}: not a commit of {REPO}")
+    target = WORK / f"src-{commit}"
+    if not (target / "builder").is_dir():
+        archive = subprocess.run(
+            ["git", "-C", REPO, "archive", "--format=tar", commit, "builder", "themes"],
+            capture_output=True,
+            check=True,
+        ).stdout
+        shutil.rmtree(target, ignore_errors=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")
+    return target, f"commit {commit}" + (f" ({ref})" if ref != commit else "")
+
+
+def litdigest_env(source: Path) -> dict[str, str]:
+    """The environment for litdigest commands: its package from `source` before the
+    editable install of the working tree."""
+    env = dict(os.environ)
+    if source != REPO:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
+    return env
+
+
 # --- one size ------------------------------------------------------------------------------
 
 
@@ -191,8 +227,9 @@ class SizeRun:
             self.root / "raw",
             self.root / "site",
         )
-        self.harness = Harness(self.root / "logs", args.timeout)
         self.python = args.python
+        self.env = litdigest_env(args.source)
+        self.harness = Harness(self.root / "logs", args.timeout, self.env)
         self.steps: dict[str, Step] = {}
         self.stages: dict[str, float] = {}
         self.outputs: dict[str, dict[str, int]] = {}
@@ -206,7 +243,7 @@ class SizeRun:
 
     def helper(self, script: str, *args: str | Path) -> str:
         command = [self.python, HERE / script, *map(str, args)]
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=self.env)
         if done.returncode != 0:
             raise SystemExit(f"{script} {' '.join(map(str, args))} failed:\n{done.stderr}")
         return done.stdout.strip()
@@ -229,7 +266,11 @@ class SizeRun:
         )  # fmt: skip
         print(f"  corpus: {notes}")
         help_text = subprocess.run(
-            self.litdigest("build", "--help"), capture_output=True, text=True, cwd=REPO
+            self.litdigest("build", "--help"),
+            capture_output=True,
+            text=True,
+            cwd=self.root,
+            env=self.env,
         ).stdout
         extra = [TIMINGS_FLAG] if TIMINGS_FLAG in help_text else []
         if self.peers:
@@ -283,13 +324,13 @@ class SizeRun:
             command = self.litdigest(
                 "import", "--year", year_dir.name, "--content", self.content, *dumps
             )
-            measure, _ = self.harness.run(command, REPO, f"import {year_dir.name}")
+            measure, _ = self.harness.run(command, self.root, f"import {year_dir.name}")
             parts.append(measure)
         Harness.add(self.step("import"), *parts)
 
     def build(self, step: Step, extra: list[str]) -> str:
         command = self.litdigest("build", "--content", self.content, "--out", self.site, *extra)
-        output = self.harness.time(step, command, REPO)
+        output = self.harness.time(step, command, self.root)
         for line in output.splitlines():
             match = STAGE_LINE.match(line)
             if match:
@@ -311,7 +352,7 @@ class SizeRun:
         self.new_days += 1
         dump = self.helper("corpus.py", "new-day", "--index", self.new_days, "--raw", self.raw)
         command = self.litdigest("import", "--year", "2025", "--content", self.content, dump)
-        self.harness.time(self.step("new day: import"), command, REPO)
+        self.harness.time(self.step("new day: import"), command, self.root)
         self.build(self.step("new day: rebuild"), extra)
 
     def export_peers(self) -> None:
@@ -376,14 +417,12 @@ def parse_peers(specs: list[str], sizes: list[int]) -> dict[int, tuple[str, ...]
     return chosen
 
 
-def machine_info(python: Path, peers: bool) -> dict:
+def machine_info(python: Path, peers: bool, litdigest: str) -> dict:
     cpu = "?"
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.is_file():
         found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.MULTILINE)
         cpu = found.group(1) if found else cpu
-    commit = version_of(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
-    dirty = version_of(["git", "-C", REPO, "status", "--porcelain", "--", "builder", "themes"])
     info = {
         "date": dt.date.today().isoformat(),
         "cores": os.cpu_count(),
@@ -391,7 +430,7 @@ def machine_info(python: Path, peers: bool) -> dict:
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         "os": platform.platform(terse=True),
         "python": version_of([python, "-c", "import sys; print(sys.version.split()[0])"]),
-        "litdigest": f"{commit}{' + uncommitted changes' if dirty not in ('', '?') else ''}",
+        "litdigest": litdigest,
     }
     if peers:
         info["hugo"] = version_of([hugo_binary(), "version"]).split()[1].split("-")[0]
@@ -415,6 +454,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per command")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--ref",
+        default="HEAD",
+        help="the litdigest commit to benchmark (default HEAD), or `worktree` for the working "
+        "tree as it is",
+    )
+    parser.add_argument(
         "--record",
         action="store_true",
         help="merge the results into benchmarks/results/results.json and rewrite the "
@@ -433,7 +478,18 @@ def main(argv: list[str] | None = None) -> int:
     peers = parse_peers(args.peers, sizes)
     if any(peers.values()) or args.record:
         ensure_venv()
-    machine = machine_info(args.python, any(peers.values()))
+    args.source, described = snapshot(args.ref)
+    WORK.mkdir(parents=True, exist_ok=True)
+    where = subprocess.run(
+        [args.python, "-c", "import builder; print(builder.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=WORK,
+        env=litdigest_env(args.source),
+    ).stdout.strip()
+    if not Path(where).is_relative_to(args.source):
+        raise SystemExit(f"{args.python} imports litdigest from {where!r}, not {args.source}")
+    machine = machine_info(args.python, any(peers.values()), described)
     print(json.dumps(machine))
     results = {}
     for size in sizes:
