@@ -6,8 +6,9 @@ same consistent picture and a bad input never leaves a half-written site.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -15,14 +16,14 @@ from typing import TypeVar
 from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
-from builder.grouping import make_papers, merge_listings
+from builder.grouping import make_papers, merge_listings, topic_counts
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
 from builder.output import OutputFile, write_site
 from builder.pages import make_pages
-from builder.paths import note_path, paper_path
+from builder.paths import note_path, paper_path, site_paths
 from builder.records import DayListing, load_day_listings
-from builder.render import Renderer, relative_url, resolve_theme
+from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
 from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
 
@@ -64,10 +65,8 @@ def build_site(
     started = time.perf_counter()
     content_dir = Path(content_dir)
     out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
-    content, site = prepare_site(content_dir, base_url, drafts)
-    renderer = Renderer(
-        resolve_theme(content.config, content_dir.absolute().parent), content.config
-    )
+    content, theme, site = prepare_site(content_dir, base_url, drafts)
+    renderer = Renderer(theme, content.config)
     files = render_site(site, renderer)
     write_site(files, out_dir)
     pages = sum(1 for f in files if f.path.endswith(".html"))
@@ -77,16 +76,22 @@ def build_site(
     )
 
 
-def prepare_site(content_dir: Path, base_url: str | None, drafts: bool) -> tuple[Content, SiteData]:
-    """Load and check all content, then assemble the site; every problem raised in one go."""
+def prepare_site(
+    content_dir: Path, base_url: str | None, drafts: bool
+) -> tuple[Content, Theme, SiteData]:
+    """Load and check all content and the theme, then assemble the site; every problem
+    raised in one go."""
     problems: list[Problem] = []
     content = _gather(problems, lambda: load_content(content_dir, base_url, drafts, problems))
-    site = None
+    theme = site = None
     if content is not None:
-        site = _gather(problems, lambda: assemble_site(content))
-    if any(p.severity == "error" for p in problems) or content is None or site is None:
+        project_dir = content_dir.absolute().parent
+        theme = _gather(problems, lambda: resolve_theme(content.config, project_dir))
+    if content is not None and theme is not None:
+        site = _gather(problems, lambda: assemble_site(content, static_names(theme)))
+    if any(p.severity == "error" for p in problems) or not (content and theme and site):
         raise ContentError(problems)
-    return content, site
+    return content, theme, site
 
 
 def load_content(
@@ -125,16 +130,31 @@ def _gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
         return None
 
 
-def assemble_site(content: Content) -> SiteData:
-    """Classify papers, group them by day, and render note bodies: the site's whole picture."""
+def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteData:
+    """Classify papers, group them by day, and render note bodies: the site's whole picture.
+
+    Notes' links are checked against every path the site will have (`static_files` are the
+    theme's assets, which notes may link too)."""
     records, days = merge_listings(content.listings)
     pins = merge_pins(record_pins(content.listings), note_pins(content.notes))
     assignments = classify(records.values(), content.taxonomy, pins)
     papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
+    topic_pages = {
+        slug: math.ceil(count / content.config.topic_page_size)
+        for slug, count in topic_counts(papers.values()).items()
+    }
+    known = site_paths(
+        (day.date for day in days),
+        papers,
+        topics,
+        topic_pages,
+        (note.slug for note in content.notes),
+        static_files,
+    )
     problems: list[Problem] = []
     notes = tuple(
-        _note_input(note, content.config, set(papers), problems) for note in content.notes
+        _note_input(note, content.config, set(papers), known, problems) for note in content.notes
     )
     if problems:
         raise ContentError(problems)
@@ -142,7 +162,11 @@ def assemble_site(content: Content) -> SiteData:
 
 
 def _note_input(
-    note: Note, config: SiteConfig, paper_ids: set[str], problems: list[Problem]
+    note: Note,
+    config: SiteConfig,
+    paper_ids: set[str],
+    known: frozenset[str],
+    problems: list[Problem],
 ) -> NoteInput:
     """A note's card and its body rendered twice: links relative for its page, absolute for
     feeds. Problems are collected so every note's mistakes are reported in one run."""
@@ -154,6 +178,9 @@ def _note_input(
             path=note.path,
             first_line=note.body_line,
             paper_url=lambda pid: url_of(paper_path(pid)) if pid in paper_ids else None,
+            site_url=lambda path: url_of(path) if path in known else None,
+            page_path=page,
+            base_url=config.base_url,
         )
         return rendered
 

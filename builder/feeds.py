@@ -11,7 +11,7 @@ from feedgen.feed import FeedGenerator
 from builder.config import SiteConfig
 from builder.grouping import papers_in_topic
 from builder.output import OutputFile
-from builder.paths import NOTES_FEED, SITE_FEED, day_path, paper_path, topic_feed, topic_path
+from builder.paths import NOTES, NOTES_FEED, SITE_FEED, day_path, paper_path, topic_feed, topic_path
 from builder.views import FeedRef, SiteData
 
 # Renders a named fragment template with the given view into HTML with absolute URLs.
@@ -67,7 +67,7 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
             NOTES_FEED,
             f"{config.title}: notes",
             "Notes from contributors on the papers.",
-            "notes/",
+            NOTES,
             tuple(_newest_first(note_entries)[:limit]),
         ),
     ]

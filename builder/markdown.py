@@ -31,12 +31,13 @@ API, all plain data:
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from markdown_it import MarkdownIt
@@ -226,8 +227,16 @@ def render_markdown(
     path: Path | str,
     first_line: int = 1,
     paper_url: Callable[[str], str | None],
+    site_url: Callable[[str], str | None] | None = None,
+    page_path: str = "",
+    base_url: str | None = None,
 ) -> RenderedMarkdown:
-    """Render `source`; `first_line` is the file line where it starts, for problems."""
+    """Render `source`; `first_line` is the file line where it starts, for problems.
+
+    With `site_url`, links into the site (`/topics/x/`, `../other-note/`, or absolute under
+    `base_url`) are checked too: `site_url(site_path)` gives the URL to write, or None when
+    the site has no such page, which is a problem. `page_path` is where the text is shown.
+    """
     md = markdown_parser()
     # Ids this render makes carry `mark` until they are sanitized; ids without it came from
     # raw HTML and are dropped. The footnote plugin puts `-docId-` into its ids and links.
@@ -241,9 +250,8 @@ def render_markdown(
     for token in tokens:
         if token.type == "inline" and token.children:
             start = first_line + (token.map[0] if token.map else 0)
-            token.children = _resolve_paper_links(
-                token.children, start, shown, paper_url, problems, linked
-            )
+            links = _Links(shown, paper_url, site_url, page_path, base_url, problems, linked)
+            token.children = _resolve_links(token.children, start, links)
     headings = _headings(tokens)
     _mark_ids_and_align_cells(tokens, mark)
     html = sanitize_html(md.renderer.render(tokens, md.options, env), mark)
@@ -292,15 +300,22 @@ def _mark_ids_and_align_cells(tokens: Sequence[Token], mark: str) -> None:
                 token.attrSet("class", f"align-{align.group(1)}")
 
 
-def _resolve_paper_links(
-    children: list[Token],
-    line: int,
-    path: str,
-    paper_url: Callable[[str], str | None],
-    problems: list[Problem],
-    linked: dict[str, None],
-) -> list[Token]:
-    """Point `paper:` links at paper pages; unknown ids become problems and plain text.
+@dataclass(frozen=True, slots=True)
+class _Links:
+    """What resolving the links of one text needs, and where it reports."""
+
+    path: str
+    paper_url: Callable[[str], str | None]
+    site_url: Callable[[str], str | None] | None
+    page_path: str
+    base_url: str | None
+    problems: list[Problem]
+    linked: dict[str, None]
+
+
+def _resolve_links(children: list[Token], line: int, links: _Links) -> list[Token]:
+    """Point `paper:` and site links at their pages; a link to nothing becomes a problem
+    and plain text.
 
     The line is counted through the soft and hard breaks of the paragraph, so a link is
     reported where it is written (a code span broken over lines can shift it by one).
@@ -315,29 +330,96 @@ def _resolve_paper_links(
             continue
         elif child.type == "link_open":
             href = str(child.attrGet("href") or "")
-            if href[: len(PAPER_SCHEME)].lower() == PAPER_SCHEME:
-                paper_id = href[len(PAPER_SCHEME) :]
-                url = paper_url(paper_id) if paper_id else None
-                if url is None:
-                    problems.append(_unknown_paper(path, line, paper_id))
-                    drop_close = True
-                    continue
-                child.attrSet("href", url)
-                linked.setdefault(paper_id, None)
+            url = _link_target(href, line, links)
+            if url is None:
+                drop_close = True
+                continue
+            child.attrSet("href", url)
         elif child.type == "image":
             src = str(child.attrGet("src") or "")
             if src[: len(PAPER_SCHEME)].lower() == PAPER_SCHEME:
-                problems.append(
+                links.problems.append(
                     Problem(
-                        path,
+                        links.path,
                         f"`{src}` is a paper link, not an image",
                         line,
                         hint="drop the `!` in front of the link",
                     )
                 )
                 child.attrSet("src", "")
+            else:
+                child.attrSet("src", _site_link(src, line, links) or "")
         kept.append(child)
     return kept
+
+
+def _link_target(href: str, line: int, links: _Links) -> str | None:
+    """Where a link should point, or None (problem reported) when it points nowhere."""
+    if href[: len(PAPER_SCHEME)].lower() != PAPER_SCHEME:
+        return _site_link(href, line, links)
+    paper_id = href[len(PAPER_SCHEME) :]
+    url = links.paper_url(paper_id) if paper_id else None
+    if url is None:
+        links.problems.append(_unknown_paper(links.path, line, paper_id))
+        return None
+    links.linked.setdefault(paper_id, None)
+    return url
+
+
+def _site_link(href: str, line: int, links: _Links) -> str | None:
+    """A link into the site made relative to where it is shown; other links unchanged."""
+    if links.site_url is None:
+        return href
+    target = site_path_of(href, links.page_path, links.base_url)
+    if target is None:
+        return href
+    path, fragment = target
+    if path.startswith("../") or path == "..":
+        message = f"link `{href}` leaves the site"
+    else:
+        url = links.site_url(path)
+        if url is None and path and not path.endswith("/") and "." not in path.rsplit("/")[-1]:
+            url = links.site_url(path + "/")  # `/topics/x` works like `/topics/x/`
+        if url is not None:
+            return url + fragment
+        message = f"link `{href}` points to no page of the site"
+    links.problems.append(
+        Problem(
+            links.path,
+            message,
+            line,
+            hint="site links start at the site root, "
+            "e.g. /topics/diffusion/; link papers with paper:ID",
+        )
+    )
+    return None
+
+
+def site_path_of(href: str, page_path: str, base_url: str | None) -> tuple[str, str] | None:
+    """(site path, #fragment) of a link into the site, or None for other links.
+
+    `/x/` is the site's root whatever sub-path the site is published under; a relative
+    link is resolved against `page_path`; an absolute one counts when under `base_url`.
+    """
+    if not href or href.startswith("#"):
+        return None
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        if not base_url or not href.startswith(base_url):
+            return None
+        parts = urlsplit(href[len(base_url) :])
+        path = parts.path
+    elif parts.path.startswith("/"):
+        path = parts.path.lstrip("/")
+    else:
+        folder = page_path if page_path.endswith("/") else posixpath.dirname(page_path)
+        path = posixpath.normpath(posixpath.join(folder, parts.path))
+        if parts.path.endswith("/") and not path.endswith("/"):
+            path += "/"
+    path = unquote(path)
+    if path in (".", "./", "/"):
+        path = ""
+    return path, (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _unknown_paper(path: str, line: int, paper_id: str) -> Problem:

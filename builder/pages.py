@@ -13,8 +13,13 @@ from builder.grouping import (
     topic_counts,
 )
 from builder.paths import (
+    ARCHIVE,
+    HOME,
+    NOT_FOUND,
+    NOTES,
     NOTES_FEED,
     SITE_FEED,
+    TOPICS,
     day_path,
     paper_path,
     topic_feed,
@@ -146,7 +151,7 @@ def make_pages(site: SiteData) -> list[Page]:
         Page(
             PageMeta(
                 "notfound",
-                "404.html",
+                NOT_FOUND,
                 "Page not found",
                 "This page does not exist.",
                 (SITE_FEED,),
@@ -189,7 +194,7 @@ def _home_page(site: SiteData, day_views: list[DayView]) -> Page:
     notes = tuple(note.card for note in site.notes[: site.config.home_notes])
     view = HomeView(day_views[-1] if day_views else None, notes, len(site.days), len(site.papers))
     return Page(
-        PageMeta("home", "", site.config.title, site.config.description, (SITE_FEED, NOTES_FEED)),
+        PageMeta("home", HOME, site.config.title, site.config.description, (SITE_FEED, NOTES_FEED)),
         "home.html",
         view,
         "home page",
@@ -200,7 +205,7 @@ def _archive_page(site: SiteData) -> Page:
     view = ArchiveView(group_days_by_month(site.days), len(site.days), len(site.papers))
     return Page(
         PageMeta(
-            "archive", "archive/", "Archive", "Every listing day, by year and month.", (SITE_FEED,)
+            "archive", ARCHIVE, "Archive", "Every listing day, by year and month.", (SITE_FEED,)
         ),
         "archive.html",
         view,
@@ -215,9 +220,7 @@ def _topics_index_page(site: SiteData, cards: _Cards) -> Page:
         for topic in site.topics
     )
     return Page(
-        PageMeta(
-            "topics", "topics/", "Topics", "All topics with their paper counts.", (SITE_FEED,)
-        ),
+        PageMeta("topics", TOPICS, "Topics", "All topics with their paper counts.", (SITE_FEED,)),
         "topics.html",
         TopicsIndexView(summaries),
         "topics index",
@@ -299,7 +302,7 @@ def _note_pages(site: SiteData, cards: _Cards) -> list[Page]:
         Page(
             PageMeta(
                 "notes",
-                "notes/",
+                NOTES,
                 "Notes",
                 "Notes from contributors on the papers.",
                 (NOTES_FEED, SITE_FEED),

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from builder.views import FeedRef, TopicInfo
+
+HOME, ARCHIVE, TOPICS, NOTES = "", "archive/", "topics/", "notes/"
+NOT_FOUND, SITEMAP, ROBOTS = "404.html", "sitemap.xml", "robots.txt"
+FIXED_PAGES = (HOME, ARCHIVE, TOPICS, NOTES, NOT_FOUND, SITEMAP, ROBOTS)
 
 SITE_FEED = FeedRef("All papers and notes", "feed.xml", "atom.xml")
 NOTES_FEED = FeedRef("Notes", "notes/feed.xml", "notes/atom.xml")
@@ -30,3 +35,32 @@ def topic_feed(topic: TopicInfo) -> FeedRef:
     return FeedRef(
         f"{topic.name}", f"topics/{topic.slug}/feed.xml", f"topics/{topic.slug}/atom.xml"
     )
+
+
+def static_path(relative: str) -> str:
+    return f"static/{relative}"
+
+
+def site_paths(
+    days: Iterable[dt.date],
+    paper_ids: Iterable[str],
+    topics: Iterable[TopicInfo],
+    topic_pages: Mapping[str, int],
+    note_slugs: Iterable[str],
+    static_files: Iterable[str],
+) -> frozenset[str]:
+    """Every path the site will have, known before any page is made: links are checked
+    against it."""
+    paths = set(FIXED_PAGES)
+    for feed in (SITE_FEED, NOTES_FEED):
+        paths.update((feed.rss, feed.atom))
+    paths.update(day_path(day) for day in days)
+    paths.update(paper_path(paper_id) for paper_id in paper_ids)
+    paths.update(note_path(slug) for slug in note_slugs)
+    paths.update(static_path(name) for name in static_files)
+    for topic in topics:
+        feed = topic_feed(topic)
+        paths.update((feed.rss, feed.atom))
+        pages = max(1, topic_pages.get(topic.slug, 1))
+        paths.update(topic_path(topic.slug, number) for number in range(1, pages + 1))
+    return frozenset(paths)

@@ -14,6 +14,7 @@ import jinja2
 from builder.config import SiteConfig
 from builder.errors import ContentError, Problem
 from builder.output import OutputFile
+from builder.paths import static_path
 from builder.views import Page
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -140,13 +141,22 @@ class Renderer:
 
     def static_files(self) -> Iterator[OutputFile]:
         """Static assets, a site theme's file replacing the default's of the same name."""
-        chosen: dict[str, Path] = {}
-        for folder in reversed(self.theme.folders):
-            static = folder / "static"
-            if not static.is_dir():
-                continue
-            for path in static.rglob("*"):
-                if path.is_file() and not path.is_symlink():
-                    chosen[path.relative_to(static).as_posix()] = path
-        for relative, path in sorted(chosen.items()):
-            yield OutputFile(f"static/{relative}", path.read_bytes(), f"theme file {path}")
+        for relative, path in sorted(_static_sources(self.theme).items()):
+            yield OutputFile(static_path(relative), path.read_bytes(), f"theme file {path}")
+
+
+def static_names(theme: Theme) -> list[str]:
+    """The theme's static files, relative to its static folder."""
+    return sorted(_static_sources(theme))
+
+
+def _static_sources(theme: Theme) -> dict[str, Path]:
+    chosen: dict[str, Path] = {}
+    for folder in reversed(theme.folders):
+        static = folder / "static"
+        if not static.is_dir():
+            continue
+        for path in static.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                chosen[path.relative_to(static).as_posix()] = path
+    return chosen

@@ -205,3 +205,46 @@ def test_new_note_with_an_unknown_paper_suggests_one(content, capsys):
     )
     assert "did you mean 'fast-diffusion-sampling'" in capsys.readouterr().err
     assert not (content / "notes" / "x.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("/topics/nope/", "link `/topics/nope/` points to no page of the site"),
+        ("../../papers/missing/", "link `../../papers/missing/` points to no page"),
+        ("https://example.org/fixture/days/2020-01-01/", "points to no page of the site"),
+        ("../../../../etc/passwd", "leaves the site"),
+        ("/static/nothing.png", "points to no page of the site"),
+    ],
+)
+def test_internal_links_in_notes_that_point_nowhere(content, capsys, link, expected):
+    note = content / "notes" / "why-retrieval-is-hard.md"
+    note.write_text(note.read_text() + f"\nSee [this]({link}).\n")
+    status, lines = check(capsys)
+    assert status == 1
+    assert lines[0].startswith("content/notes/why-retrieval-is-hard.md:19: error: ")
+    assert expected in lines[0]
+
+
+def test_internal_links_that_exist_are_made_relative(content, tmp_path, capsys):
+    note = content / "notes" / "why-retrieval-is-hard.md"
+    links = (
+        "[a](/topics/diffusion/) [b](/topics/diffusion) [c](/archive/#year-2025) "
+        "[d](https://example.org/fixture/papers/fast-diffusion-sampling/) "
+        "[e](../../days/2025-03-11/) [f](/static/style.css) [g](https://example.com/x)"
+    )
+    note.write_text(note.read_text() + "\n" + links + "\n")
+    assert check(capsys) == (0, [])
+    out = tmp_path / "out"
+    assert main(["build", "--content", "content", "--out", str(out)]) == 0
+    page = (out / "notes" / "why-retrieval-is-hard" / "index.html").read_text()
+    for href in (
+        "../../topics/diffusion/",
+        "../../archive/#year-2025",
+        "../../papers/fast-diffusion-sampling/",
+        "../../days/2025-03-11/",
+        "../../static/style.css",
+        "https://example.com/x",
+    ):
+        assert f'href="{href}"' in page, href
+    assert page.count('href="../../topics/diffusion/"') >= 2
