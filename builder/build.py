@@ -54,6 +54,14 @@ class Content:
     listings: tuple[DayListing, ...]
     taxonomy: Taxonomy
     notes: tuple[Note, ...]
+    folder: Path  # absolute; its parent is the project (usually the repository) root
+
+    def repo_path(self, path: Path) -> str:
+        """A content file's path as the repository names it."""
+        try:
+            return path.absolute().relative_to(self.folder.parent).as_posix()
+        except ValueError:
+            return path.as_posix()
 
 
 def build_site(
@@ -119,7 +127,7 @@ def load_content(
         problems += check_note_references(notes, paper_ids, topic_slugs)
     if config is None or listings is None or taxonomy is None or notes is None:
         raise ContentError([])
-    return Content(config, listings, taxonomy, notes)
+    return Content(config, listings, taxonomy, notes, content_dir.absolute())
 
 
 def _gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
@@ -154,16 +162,17 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
     )
     problems: list[Problem] = []
     notes = tuple(
-        _note_input(note, content.config, set(papers), known, problems) for note in content.notes
+        _note_input(note, content, set(papers), known, problems) for note in content.notes
     )
     if problems:
         raise ContentError(problems)
-    return SiteData(content.config, papers, days, topics, notes)
+    notes_folder = content.repo_path(content.folder / "notes")
+    return SiteData(content.config, papers, days, topics, notes, notes_folder)
 
 
 def _note_input(
     note: Note,
-    config: SiteConfig,
+    content: Content,
     paper_ids: set[str],
     known: frozenset[str],
     problems: list[Problem],
@@ -180,13 +189,13 @@ def _note_input(
             paper_url=lambda pid: url_of(paper_path(pid)) if pid in paper_ids else None,
             site_url=lambda path: url_of(path) if path in known else None,
             page_path=page,
-            base_url=config.base_url,
+            base_url=content.config.base_url,
         )
         return rendered
 
     rendered = render(lambda target: relative_url(page, target))
     problems.extend(rendered.problems)
-    body, body_absolute = rendered.html, render(config.absolute_url).html
+    body, body_absolute = rendered.html, render(content.config.absolute_url).html
     card = NoteCard(
         note.slug,
         note.title,
@@ -196,7 +205,9 @@ def _note_input(
         note.summary or summary_text(note.body),
         note.draft,
     )
-    return NoteInput(card, body, body_absolute, note.papers, note.topics)
+    return NoteInput(
+        card, body, body_absolute, note.papers, note.topics, content.repo_path(note.path)
+    )
 
 
 def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:

@@ -25,6 +25,7 @@ class SiteConfig:
     language: str = "en"
     author: str = "litdigest"
     repo_url: str | None = None
+    repo_branch: str = "main"  # where "Edit this note" and "Write a note" links point
     theme: str | None = None  # a folder inside the project, looked up before themes/default
     topic_page_size: int = 50
     feed_items: int = 20
@@ -43,7 +44,7 @@ class SiteConfig:
         return self.base_url + site_path.lstrip("/")
 
 
-_TEXT_KEYS = ("title", "description", "language", "author")
+_TEXT_KEYS = ("title", "description", "language", "author", "repo_branch")
 _INT_KEYS = {"topic_page_size": (1, 10_000), "feed_items": (1, 1_000), "home_notes": (0, 100)}
 _IMPORT_KEYS = ("year",)
 ALL_KEYS = (*_TEXT_KEYS, "base_url", "repo_url", "theme", *_INT_KEYS, "import")

@@ -26,6 +26,7 @@ from builder.paths import (
     topic_path,
 )
 from builder.records import Link
+from builder.repo_links import edit_url, new_note_url
 from builder.views import (
     ArchiveView,
     DayView,
@@ -276,8 +277,15 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
     pages = []
     for paper_id, paper in site.papers.items():
         card = cards.paper(paper_id)
+        write_note = new_note_url(
+            site.config, site.notes_folder, paper_id, card.title, site.days[-1].date
+        )
         view = PaperView(
-            card, tuple(notes_by_paper.get(paper_id, ())), paper.record.arxiv, paper.record.url
+            card,
+            tuple(notes_by_paper.get(paper_id, ())),
+            paper.record.arxiv,
+            paper.record.url,
+            write_note,
         )
         feeds = tuple(topic_feed(_topic_info(site, slug)) for slug in paper.topics)
         pages.append(
@@ -318,6 +326,7 @@ def _note_pages(site: SiteData, cards: _Cards) -> list[Page]:
             note.body_html,
             tuple(cards.paper(pid) for pid in note.papers if pid in site.papers),
             tuple(cards.topic(slug) for slug in note.topics),
+            edit_url(site.config, note.repo_path) if note.repo_path else None,
         )
         pages.append(
             Page(

@@ -166,6 +166,7 @@ class PaperView:
     notes: tuple[NoteCard, ...]
     arxiv: str | None
     url: str | None
+    write_note_url: str | None = None  # a new note on this paper in the repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +180,7 @@ class NoteView:
     body_html: str
     papers: tuple[PaperCard, ...]
     topics: tuple[TopicRef, ...]
+    edit_url: str | None = None  # this note's file in the repository's editor
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,7 @@ class NoteInput:
     body_html_absolute: str  # absolute links, for feeds
     papers: tuple[str, ...]
     topics: tuple[str, ...]
+    repo_path: str = ""  # the note's file, relative to the repository root
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,3 +216,4 @@ class SiteData:
     days: tuple[Day, ...]  # ascending
     topics: tuple[TopicInfo, ...]  # taxonomy order, `other` last
     notes: tuple[NoteInput, ...]  # newest first
+    notes_folder: str = "content/notes"  # where notes live in the repository
