@@ -181,8 +181,8 @@ def _note_input(
     feeds. Problems are collected so every note's mistakes are reported in one run."""
     page = note_path(note.slug)
 
-    def render(url_of: Callable[[str], str]) -> RenderedMarkdown:
-        rendered = render_markdown(
+    def render(url_of: Callable[[str], str], fragment_base: str) -> RenderedMarkdown:
+        return render_markdown(
             note.body,
             path=note.path,
             first_line=note.body_line,
@@ -190,12 +190,13 @@ def _note_input(
             site_url=lambda path: url_of(path) if path in known else None,
             page_path=page,
             base_url=content.config.base_url,
+            fragment_base=fragment_base,
         )
-        return rendered
 
-    rendered = render(lambda target: relative_url(page, target))
+    rendered = render(lambda target: relative_url(page, target), "")
     problems.extend(rendered.problems)
-    body, body_absolute = rendered.html, render(content.config.absolute_url).html
+    absolute = content.config.absolute_url
+    body, body_absolute = rendered.html, render(absolute, absolute(page)).html
     card = NoteCard(
         note.slug,
         note.title,

@@ -230,12 +230,14 @@ def render_markdown(
     site_url: Callable[[str], str | None] | None = None,
     page_path: str = "",
     base_url: str | None = None,
+    fragment_base: str = "",
 ) -> RenderedMarkdown:
     """Render `source`; `first_line` is the file line where it starts, for problems.
 
     With `site_url`, links into the site (`/topics/x/`, `../other-note/`, or absolute under
     `base_url`) are checked too: `site_url(site_path)` gives the URL to write, or None when
     the site has no such page, which is a problem. `page_path` is where the text is shown.
+    `fragment_base` goes in front of `#…` links, for text read away from its page (feeds).
     """
     md = markdown_parser()
     # Ids this render makes carry `mark` until they are sanitized; ids without it came from
@@ -254,30 +256,33 @@ def render_markdown(
             token.children = _resolve_links(token.children, start, links)
     headings = _headings(tokens)
     _mark_ids_and_align_cells(tokens, mark)
-    html = sanitize_html(md.renderer.render(tokens, md.options, env), mark)
+    html = sanitize_html(md.renderer.render(tokens, md.options, env), mark, fragment_base)
     return RenderedMarkdown(Markup(html), tuple(problems), headings, tuple(linked))
 
 
-def sanitize_html(html: str, mark: str) -> str:
+def sanitize_html(html: str, mark: str, fragment_base: str = "") -> str:
     """`html` with only allowlisted tags, attributes and URLs; ids kept only if marked."""
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=functools.partial(_keep_attribute, mark),
+        attribute_filter=functools.partial(_keep_attribute, mark, fragment_base),
         url_schemes=set(LINK_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
     )
 
 
-def _keep_attribute(mark: str, element: str, name: str, value: str) -> str | None:
+def _keep_attribute(
+    mark: str, fragment_base: str, element: str, name: str, value: str
+) -> str | None:
     """An allowed attribute's value as it may appear in the page, or None to drop it."""
     if name == "id":
         return value.replace(mark, "") if mark in value else None
     if name == "href":
-        value = value.replace(mark, "") if value.startswith("#") else value
+        if value.startswith("#"):  # a footnote or heading of this text
+            value = fragment_base + value.replace(mark, "")
         return value if is_safe_url(value) else None
     if name == "src":
         return value if is_safe_image_url(value) else None

@@ -393,3 +393,15 @@ def test_summary_is_cut_at_a_word_boundary():
 def test_cut_at_word(text, limit, expected):
     assert cut_at_word(text, limit) == expected
     assert len(cut_at_word(text, limit)) <= limit
+
+
+def test_fragment_links_carry_the_page_url_when_read_away_from_the_page():
+    """In a feed, `#fn1` would point into the feed reader; it must name the note's page."""
+    source = "Text[^1] and [up](#intro).\n\n[^1]: A note.\n"
+    kwargs = {"path": "n.md", "paper_url": lambda _: None}
+    on_page = render_markdown(source, **kwargs).html
+    in_feed = render_markdown(source, fragment_base="https://x.org/notes/n/", **kwargs).html
+    assert 'href="#fn1"' in on_page and 'href="#intro"' in on_page
+    assert 'href="https://x.org/notes/n/#fn1"' in in_feed
+    assert 'href="https://x.org/notes/n/#intro"' in in_feed
+    assert 'href="#' not in in_feed
