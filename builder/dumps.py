@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import ContentError, Problem, ProblemList, display_path
+from builder.normalise import clean_text
+from builder.records import Link
 from builder.yamlio import read_text
 
 BOILERPLATE = frozenset(
@@ -43,24 +45,35 @@ _DATE_HINT = "the page copy must carry its date on a line of its own, such as `S
 
 @dataclass(frozen=True, slots=True)
 class DumpPaper:
-    """One title and abstract as listed, with the line of the title."""
+    """One paper as a source lists it: title and abstract (normalised), and whatever else the
+    source knows (a text dump knows nothing else; JSON and Atom know authors, an arXiv id, …)."""
 
     title: str
     abstract: str
-    line: int
+    line: int | None  # of the title in a text dump; None where the source has no lines
+    authors: tuple[str, ...] = ()
+    arxiv: str | None = None  # versionless
+    url: str | None = None
+    upvotes: int | None = None
+    categories: tuple[str, ...] = ()  # arXiv categories, the primary one first
+    links: tuple[Link, ...] = ()  # links the source names besides the abstract's own
 
 
 @dataclass(frozen=True, slots=True)
 class DumpDay:
-    """The papers listed under one date line; the year is decided later."""
+    """The papers listed on one day; a text dump's year is decided later, a structured source
+    names the whole date (`year` set)."""
 
     month: int
     day: int
-    line: int
+    line: int | None
     papers: tuple[DumpPaper, ...]
+    year: int | None = None
 
     @property
     def label(self) -> str:
+        if self.year is not None:
+            return dt.date(self.year, self.month, self.day).isoformat()
         return f"{calendar.month_abbr[self.month]} {self.day}"
 
 
@@ -240,7 +253,7 @@ def _pair(body: list[_Block], path: Path, problems: ProblemList) -> list[DumpPap
             )
             index += 1
             continue
-        papers.append(DumpPaper(title.text, following.text, title.line))
+        papers.append(DumpPaper(clean_text(title.text), clean_text(following.text), title.line))
         index += 2
     return papers
 
