@@ -9,11 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder import arxiv
 from builder.errors import ContentError, ProblemList
 from builder.yamlio import LineDict, load_yaml_file
 
 LINK_KINDS = ("code", "project", "model", "dataset", "space", "other")
-KNOWN_KEYS = ("id", "title", "authors", "arxiv", "url", "upvotes", "topics", "links", "abstract")
+KNOWN_KEYS = (
+    "id",
+    "title",
+    "authors",
+    "arxiv",
+    "categories",
+    "url",
+    "upvotes",
+    "topics",
+    "links",
+    "abstract",
+)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DAY_FILE_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\.yaml$")
 
@@ -37,6 +49,7 @@ class Record:
     url: str | None = None
     topics: tuple[str, ...] = ()  # a maintainer's pin
     upvotes: int | None = None
+    categories: tuple[str, ...] = ()  # arXiv categories, the primary one first
     extra: tuple[tuple[str, Any], ...] = ()
     line: int | None = None  # where the record starts in its day file
 
@@ -175,6 +188,7 @@ def parse_record(raw: Any, path: Path, index: int, problems: ProblemList) -> Rec
     url = text("url", False)
     authors = _string_list(raw, "authors", path, problems)
     topics = _string_list(raw, "topics", path, problems)
+    categories = _string_list(raw, "categories", path, problems)
     upvotes = raw.get("upvotes")
     if upvotes is not None and (
         not isinstance(upvotes, int) or isinstance(upvotes, bool) or upvotes < 0
@@ -187,7 +201,18 @@ def parse_record(raw: Any, path: Path, index: int, problems: ProblemList) -> Rec
     assert record_id is not None and title is not None and abstract is not None
     extra = tuple((key, value) for key, value in raw.items() if key not in KNOWN_KEYS)
     return Record(
-        record_id, title, abstract, links, authors, arxiv, url, topics, upvotes, extra, line
+        record_id,
+        title,
+        abstract,
+        links,
+        authors,
+        arxiv,
+        url,
+        topics,
+        upvotes,
+        categories,
+        extra,
+        line,
     )
 
 
@@ -235,10 +260,22 @@ def _links(raw: LineDict, path: Path, problems: ProblemList) -> tuple[Link, ...]
 
 
 def _check_ids_across_days(listings: list[DayListing], problems: ProblemList) -> None:
-    """The same id on two days must be the same paper (same normalised title)."""
+    """The same id on two days must be the same paper (same normalised title), and one arXiv
+    id is one paper, so one id."""
     first_seen: dict[str, tuple[Record, Path]] = {}
+    by_arxiv: dict[str, tuple[Record, Path]] = {}
     for listing in sorted(listings, key=lambda listing: listing.path):
         for record in listing.records:
+            if record.arxiv is not None:
+                twin = by_arxiv.setdefault(arxiv.identity(record.arxiv), (record, listing.path))
+                if twin[0].id != record.id:
+                    problems.add(
+                        listing.path,
+                        f"arXiv {record.arxiv} is already paper {twin[0].id!r}: one paper, one id",
+                        record.line,
+                        hint=f"see {twin[1].name} line {twin[0].line}; "
+                        "give both the same id, or correct the arXiv id",
+                    )
             earlier = first_seen.get(record.id)
             if earlier is None:
                 first_seen[record.id] = (record, listing.path)

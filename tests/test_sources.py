@@ -9,7 +9,9 @@ feed whose entries carry arxiv: elements). Nothing here touches the network.
 import pytest
 
 from builder.arxiv import abs_url, arxiv_id, identity, pdf_url, year_of
+from builder.errors import ContentError
 from builder.normalise import clean_text
+from builder.records import load_day_file, load_day_listings
 
 # --- arXiv ids ---------------------------------------------------------------------------
 
@@ -87,3 +89,43 @@ def test_titles_and_abstracts_are_normalised(raw, clean):
 def test_normalising_twice_changes_nothing():
     raw = r"{\em A} 5\% ``b'' at~https://x.org/~u \href{https://y.org}{y} Fr\'echet"
     assert clean_text(clean_text(raw)) == clean_text(raw)
+
+
+# --- records -----------------------------------------------------------------------------
+
+
+def test_categories_are_a_known_field_of_a_record(tmp_path):
+    path = tmp_path / "2025-09-08.yaml"
+    path.write_text(
+        "date: 2025-09-08\npapers:\n  - id: a\n    title: A\n    arxiv: '2509.01234'\n"
+        "    categories: [cs.LG, stat.ML]\n    abstract: A.\n"
+    )
+    (record,) = load_day_file(path).records
+    assert record.categories == ("cs.LG", "stat.ML")
+    assert record.extra == ()
+    path.write_text(
+        "date: 2025-09-08\npapers:\n  - id: a\n    title: A\n    categories: [1]\n"
+        "    abstract: A.\n"
+    )
+    with pytest.raises(ContentError) as error:
+        load_day_file(path)
+    assert "2025-09-08.yaml:5: error: `categories` must be a list of names" in str(error.value)
+
+
+def test_two_ids_for_one_arxiv_id_are_an_error(tmp_path):
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "2025-09-08.yaml").write_text(
+        "date: 2025-09-08\npapers:\n  - id: a\n    title: A\n    arxiv: '2509.01234'\n"
+        "    abstract: A.\n"
+    )
+    (papers / "2025-09-09.yaml").write_text(
+        "date: 2025-09-09\npapers:\n  - id: b\n    title: B\n"
+        "    arxiv: https://arxiv.org/abs/2509.01234v2\n    abstract: B.\n"
+    )
+    with pytest.raises(ContentError) as error:
+        load_day_listings(papers)
+    assert (
+        "2025-09-09.yaml:3: error: arXiv https://arxiv.org/abs/2509.01234v2 is already paper 'a': "
+        "one paper, one id (see 2025-09-08.yaml line 3;"
+    ) in str(error.value)
