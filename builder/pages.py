@@ -14,6 +14,7 @@ from builder.grouping import (
 )
 from builder.paths import (
     ARCHIVE,
+    FEEDS,
     HOME,
     NOT_FOUND,
     NOTES,
@@ -30,6 +31,8 @@ from builder.repo_links import edit_url, new_note_url
 from builder.views import (
     ArchiveView,
     DayView,
+    FeedListing,
+    FeedsView,
     HomeView,
     LinkBadge,
     NoteCard,
@@ -130,6 +133,7 @@ def make_pages(site: SiteData) -> list[Page]:
     topic_order = [topic.slug for topic in site.topics]
     day_views = _day_views(site, cards, topic_order)
     pages = [_home_page(site, day_views), _archive_page(site), _topics_index_page(site, cards)]
+    pages.append(_feeds_page(site))
     pages += [
         Page(
             PageMeta(
@@ -225,6 +229,31 @@ def _topics_index_page(site: SiteData, cards: _Cards) -> Page:
         "topics.html",
         TopicsIndexView(summaries),
         "topics index",
+    )
+
+
+def _feeds_page(site: SiteData) -> Page:
+    view = FeedsView(
+        (
+            FeedListing(SITE_FEED, "Every day's papers and every note, newest first.", HOME),
+            FeedListing(NOTES_FEED, "Notes from contributors on the papers.", NOTES),
+        ),
+        tuple(
+            FeedListing(topic_feed(topic), topic.description, topic_path(topic.slug))
+            for topic in site.topics
+        ),
+    )
+    return Page(
+        PageMeta(
+            "feeds",
+            FEEDS,
+            "Feeds",
+            "Every RSS and Atom feed of the site, with addresses to copy into a feed reader.",
+            (SITE_FEED, NOTES_FEED),
+        ),
+        "feeds.html",
+        view,
+        "feeds page",
     )
 
 

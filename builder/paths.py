@@ -8,8 +8,9 @@ from collections.abc import Iterable, Mapping
 from builder.views import FeedRef, TopicInfo
 
 HOME, ARCHIVE, TOPICS, NOTES = "", "archive/", "topics/", "notes/"
+FEEDS = "feeds/"  # every feed of the site, with URLs to copy into a reader
 NOT_FOUND, SITEMAP, ROBOTS = "404.html", "sitemap.xml", "robots.txt"
-FIXED_PAGES = (HOME, ARCHIVE, TOPICS, NOTES, NOT_FOUND, SITEMAP, ROBOTS)
+FIXED_PAGES = (HOME, ARCHIVE, TOPICS, NOTES, FEEDS, NOT_FOUND, SITEMAP, ROBOTS)
 
 SITE_FEED = FeedRef("All papers and notes", "feed.xml", "atom.xml")
 NOTES_FEED = FeedRef("Notes", "notes/feed.xml", "notes/atom.xml")

@@ -184,6 +184,21 @@ class NoteView:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedListing:
+    """One feed on the feeds page: what it carries and the page it mirrors."""
+
+    feed: FeedRef
+    description: str
+    page_path: str  # site path of the HTML page with the same items
+
+
+@dataclass(frozen=True, slots=True)
+class FeedsView:
+    site: tuple[FeedListing, ...]  # the whole-site feed and the notes feed
+    topics: tuple[FeedListing, ...]  # one per topic, in taxonomy order
+
+
+@dataclass(frozen=True, slots=True)
 class NotFoundView:
     latest_day: dt.date | None
 

@@ -117,8 +117,9 @@ FIND_DANGER = """
       }
     }
   }
-  // The theme's own markup may hold an <svg> logo; a note may not.
-  const active = "script, iframe, frame, object, embed, applet, form, base, body style, "
+  // The theme's own markup may hold an <svg> logo and JSON-LD in <head>; a note may not.
+  const active = "script:not(head > script[type='application/ld+json']), "
+    + "iframe, frame, object, embed, applet, form, base, body style, "
     + "body link, body meta, meta[http-equiv=refresh i], .prose svg, .prose math, "
     + ".prose input, .prose button, .prose textarea, .prose select, .prose video, .prose audio";
   for (const element of document.querySelectorAll(active)) {

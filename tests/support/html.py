@@ -9,6 +9,8 @@ from pathlib import Path
 # Attributes that hold a URL the browser (or a crawler) will follow or fetch.
 URL_ATTRIBUTES = {"href", "src", "action", "poster", "data", "cite", "formaction"}
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Script elements a browser never runs: structured data (JSON-LD) is allowed under the CSP.
+DATA_BLOCKS = {"application/ld+json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ class _Reader(HTMLParser):
             facts.mains.append(values.get("id"))
         elif tag == "style":
             facts.inline_styles += 1
-        elif tag == "script":
+        elif tag == "script" and values.get("type", "").lower() not in DATA_BLOCKS:
             facts.scripts += 1
         elif tag == "a":
             if self._in_body and facts.first_link is None:
