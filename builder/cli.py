@@ -13,9 +13,15 @@ from builder.errors import ContentError, UsageError
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
 IMPORT_EPILOG = """\
-The year of a listing: the page copy says only "Sep 8". The year is taken from
---year when given; else from `import: {year: YYYY}` in content/site.yaml; else it is
-the most recent year in which that date is not after today.
+Formats, recognised by content unless --format names one:
+  text        a daily-papers page copied as text
+  hf-json     the JSON of huggingface.co/api/daily_papers?date=YYYY-MM-DD
+  arxiv-atom  an arXiv API (export.arxiv.org/api/query) Atom response
+
+The listing day: JSON files say it (the UTC date of each paper's submittedOnDailyAt), Atom
+files too (the UTC date of each entry's <published>). A page copy says only "Sep 8": the
+year is taken from --year when given; else from `import: {year: YYYY}` in
+content/site.yaml; else it is the most recent year in which that date is not after today.
 """
 
 
@@ -30,12 +36,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp = commands.add_parser(
         "import",
         help="import listing dumps into paper records",
-        description="Import daily-paper listing dumps into content/papers/YYYY-MM-DD.yaml.",
+        description="Import daily-paper listings (page copies, Hugging Face JSON, arXiv Atom) "
+        "into content/papers/YYYY-MM-DD.yaml.",
         epilog=IMPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="listing dump(s)")
-    imp.add_argument("--year", type=int, help="the year of the listings' dates")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="listing file(s)")
+    imp.add_argument("--year", type=int, help="the year of a page copy's dates")
+    imp.add_argument(
+        "--format",
+        choices=("auto", "text", "hf-json", "arxiv-atom"),
+        default="auto",
+        help="the files' format (default: auto, recognised by content)",
+    )
     _content_option(imp)
     imp.set_defaults(run=_run_import)
 
@@ -111,7 +124,7 @@ def _content_option(parser: argparse.ArgumentParser) -> None:
 def _run_import(args: argparse.Namespace) -> int:
     from builder.importer import run_import
 
-    for line in run_import(args.files, args.content, args.year):
+    for line in run_import(args.files, args.content, args.year, fmt=args.format):
         print(line)
     return EXIT_OK
 

@@ -102,7 +102,7 @@ def read_dump(path: Path) -> Dump:
                 Problem(
                     display_path(path),
                     "no such file",
-                    hint="check the path; give the .txt files the listing pages were saved to",
+                    hint="check the path; give the files the listings were saved to",
                 )
             ]
         )

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from slugify import slugify
 
+from builder import arxiv as arxiv_ids
 from builder.records import ID_PATTERN, Record, normalised_title
 
 MAX_SLUG_LENGTH = 60
@@ -125,7 +126,8 @@ class IdRegistry:
     """Every id in use and what it identifies; hands out ids for papers not seen before.
 
     Same paper = same normalised title, or the same arXiv id, or (so that a hand-fixed title
-    still matches the dump it came from) the same long abstract.
+    still matches the dump it came from) the same long abstract; but never two different
+    arXiv ids.
     """
 
     def __init__(self, records: Iterable[Record] = ()) -> None:
@@ -133,46 +135,61 @@ class IdRegistry:
         self._by_arxiv: dict[str, Known] = {}
         self._by_abstract: dict[str, Known] = {}
         self._titles_of_id: dict[str, str] = {}
+        self._arxiv_of_id: dict[str, str] = {}
         for record in records:
             self.remember(record.id, record.title, record.abstract, record.arxiv)
 
     def find(self, title: str, abstract: str = "", arxiv: str | None = None) -> Known | None:
         """The paper these facts identify, if it already has an id."""
-        if arxiv and arxiv in self._by_arxiv:
-            return self._by_arxiv[arxiv]
-        if normalised_title(title) in self._by_title:
-            return self._by_title[normalised_title(title)]
-        key = normalised_abstract(abstract)
-        return self._by_abstract.get(key) if key else None
+        key = arxiv_ids.identity(arxiv) if arxiv else None
+        if key and key in self._by_arxiv:
+            return self._by_arxiv[key]
+        found = self._by_title.get(normalised_title(title))
+        abstract_key = normalised_abstract(abstract)
+        if found is None and abstract_key:
+            found = self._by_abstract.get(abstract_key)
+        if found is not None and not self._may_be(found.id, key):
+            return None  # the same title, but another arXiv paper
+        return found
 
-    def new_id(self, title: str) -> str:
+    def new_id(self, title: str, arxiv: str | None = None) -> str:
         """A fresh id for a paper that `find` does not know; never one already in use."""
+        key = arxiv_ids.identity(arxiv) if arxiv else None
         slug = slug_for(title)
-        if self._free_for(slug, title):
+        if self._free_for(slug, title, key):
             return slug
         for length in (HASH_LENGTH, 16, 64):
             candidate = f"{slug}-{title_hash(title, length)}"
-            if self._free_for(candidate, title):
+            if self._free_for(candidate, title, key):
                 return candidate
-        number = 2  # pragma: no cover - needs a SHA-256 collision
-        while not self._free_for(f"{slug}-{number}", title):  # pragma: no cover
+        number = 2
+        while not self._free_for(f"{slug}-{number}", title, key):
             number += 1
-        return f"{slug}-{number}"  # pragma: no cover
+        return f"{slug}-{number}"
 
     def remember(self, paper_id: str, title: str, abstract: str, arxiv: str | None) -> Known:
         """Record that `paper_id` is this paper; the first title seen for an id stays its name."""
         known = Known(paper_id, self._titles_of_id.setdefault(paper_id, title))
         self._by_title.setdefault(normalised_title(title), known)
         if arxiv:
-            self._by_arxiv.setdefault(arxiv, known)
+            self._by_arxiv.setdefault(arxiv_ids.identity(arxiv), known)
+            self._arxiv_of_id.setdefault(paper_id, arxiv_ids.identity(arxiv))
         key = normalised_abstract(abstract)
         if key:
             self._by_abstract.setdefault(key, known)
         return known
 
-    def _free_for(self, candidate: str, title: str) -> bool:
+    def _may_be(self, paper_id: str, arxiv_key: str | None) -> bool:
+        """Whether the paper `paper_id` may be the one with this arXiv id."""
+        own = self._arxiv_of_id.get(paper_id)
+        return arxiv_key is None or own is None or own == arxiv_key
+
+    def _free_for(self, candidate: str, title: str, arxiv_key: str | None = None) -> bool:
         owner = self._titles_of_id.get(candidate)
-        return owner is None or normalised_title(owner) == normalised_title(title)
+        if owner is None:
+            return True
+        same_title = normalised_title(owner) == normalised_title(title)
+        return same_title and self._may_be(candidate, arxiv_key)
 
 
 def is_valid_id(paper_id: str) -> bool:

@@ -1,12 +1,19 @@
-"""`litdigest import`: listing dumps in, day files `content/papers/YYYY-MM-DD.yaml` out.
+"""`litdigest import`: listings in, day files `content/papers/YYYY-MM-DD.yaml` out.
 
-The story: read every dump and every existing day file and decide every date (collecting all
-problems), merge the dumps' papers into the days (pure), render the changed days as YAML that
-reads back to exactly the same data, and only then write, atomically, the files that changed.
+A listing is a text dump, a Hugging Face daily-papers response or an arXiv Atom response
+(`builder.sources`). The story: read every listing and every existing day file and decide
+every date (collecting all problems), merge the listings' papers into the days (pure), render
+the changed days as YAML that reads back to exactly the same data, and only then write,
+atomically, the files that changed.
+
+A paper already known (same arXiv id, same normalised title or same long abstract) keeps its
+id, and what a richer source knows is added to every record of it where the record has no
+value yet; nothing a record already has is changed, so hand edits stay.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -19,12 +26,19 @@ from typing import Any
 import yaml
 
 from builder.config import load_config
-from builder.dumps import Dump, DumpDay, read_dump, resolve_date
+from builder.dumps import Dump, DumpDay, DumpPaper, resolve_date
 from builder.errors import ContentError, ProblemList, UsageError, display_path
 from builder.ids import IdRegistry
 from builder.links import find_links
-from builder.records import DayListing, Record, day_file_path, load_day_listings
-from builder.yamlio import load_yaml_text, read_text
+from builder.records import (
+    KNOWN_KEYS,
+    DayListing,
+    Record,
+    day_file_path,
+    load_day_listings,
+)
+from builder.sources import AUTO, read_source
+from builder.yamlio import LineDict, load_yaml_text, read_text
 
 PAPERS_DIR = "papers"
 FOLD_WIDTH = 88  # folded lines break at the first space past this column: ~100 wide
@@ -32,7 +46,7 @@ FOLD_WIDTH = 88  # folded lines break at the first space past this column: ~100 
 
 @dataclass(frozen=True, slots=True)
 class DatedDay:
-    """A dump's day with the year decided."""
+    """A listing's day with the date decided."""
 
     source: Path
     listed: DumpDay
@@ -49,6 +63,7 @@ class DayOutcome:
     new: int
     already: int
     repeats: int
+    enriched: int = 0  # papers known before that this listing told more about
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +75,17 @@ class DayFile:
     records: tuple[Record, ...]
     changed: bool
     kept: int  # how many records were already in the file
+    enriched: tuple[int, ...] = ()  # positions of kept records that gained fields
 
 
 def run_import(
-    files: Sequence[Path], content_dir: Path, year: int | None, today: dt.date | None = None
+    files: Sequence[Path],
+    content_dir: Path,
+    year: int | None,
+    today: dt.date | None = None,
+    fmt: str = AUTO,
 ) -> list[str]:
-    """Import dumps into day files; return the lines to print. Nothing is written on error."""
+    """Import listings into day files; return the lines to print. Nothing is written on error."""
     if year is not None and not 1 <= year <= 9999:
         raise UsageError(f"--year {year} is not a year")
     problems = ProblemList()
@@ -75,7 +95,7 @@ def run_import(
             "content folder not found",
             hint="run in the project folder, or give the folder with --content DIR",
         )
-    dumps = _read_dumps(files, problems)
+    dumps = _read_dumps(files, fmt, problems)
     year, year_source = _choose_year(year, content_dir, problems)
     papers_dir = content_dir / PAPERS_DIR
     existing: tuple[DayListing, ...] = ()
@@ -92,11 +112,11 @@ def run_import(
     return _report(outcomes, year_source, written, papers_dir)
 
 
-def _read_dumps(files: Iterable[Path], problems: ProblemList) -> list[Dump]:
+def _read_dumps(files: Iterable[Path], fmt: str, problems: ProblemList) -> list[Dump]:
     dumps = []
     for path in files:
         try:
-            dumps.append(read_dump(path))
+            dumps.append(read_source(path, fmt))
         except ContentError as error:
             problems.extend(error.problems)
     return dumps
@@ -125,6 +145,9 @@ def _date_days(
     dated = []
     for dump in dumps:
         for listed in dump.days:
+            if listed.year is not None:  # the source names the whole date: no year to decide
+                dated.append(DatedDay(dump.path, listed, dt.date(listed.year, *_md(listed))))
+                continue
             date = resolve_date(listed.month, listed.day, year, today)
             if date is None:
                 problems.add(
@@ -138,23 +161,33 @@ def _date_days(
     return dated
 
 
+def _md(listed: DumpDay) -> tuple[int, int]:
+    return listed.month, listed.day
+
+
 def merge(
     existing: Iterable[DayListing], dated: Iterable[DatedDay], papers_dir: Path
 ) -> tuple[list[DayOutcome], list[DayFile]]:
-    """Append each dump's new papers to its day; papers already known keep id and edits."""
+    """Append each listing's new papers to its day; papers already known keep id and edits,
+    and gain what the listing knows that their records do not say yet."""
     existing = sorted(existing, key=lambda listing: listing.date)
     registry = IdRegistry(record for listing in existing for record in listing.records)
     days = {listing.date: list(listing.records) for listing in existing}
     kept = {listing.date: len(listing.records) for listing in existing}
     changed: set[dt.date] = set()
+    enriched: dict[dt.date, set[int]] = {}
     outcomes = []
     for item in dated:
         records = days.setdefault(item.date, [])
         ids_here = {record.id for record in records}
         from_this_dump: set[str] = set()
-        new = already = repeats = 0
+        new = already = repeats = richer = 0
         for paper in item.listed.papers:
-            known = registry.find(paper.title, paper.abstract)
+            known = registry.find(paper.title, paper.abstract, paper.arxiv)
+            if known is not None:
+                registry.remember(known.id, paper.title, paper.abstract, paper.arxiv)
+                if _enrich(days, known.id, paper, kept, enriched, changed):
+                    richer += 1
             if known is not None and known.id in ids_here:
                 if known.id in from_this_dump:
                     repeats += 1
@@ -163,26 +196,90 @@ def merge(
                     from_this_dump.add(known.id)
                 continue
             if known is None:
-                paper_id, title = registry.new_id(paper.title), paper.title
+                paper_id, title = registry.new_id(paper.title, paper.arxiv), paper.title
+                registry.remember(paper_id, paper.title, paper.abstract, paper.arxiv)
             else:  # listed on another day: same id, and the title it is known by there
                 paper_id, title = known.id, known.title
-            registry.remember(paper_id, paper.title, paper.abstract, None)
-            links = find_links(paper.abstract)
-            records.append(Record(paper_id, title, paper.abstract, links))
+            records.append(new_record(paper_id, title, paper, _latest_copy(days, paper_id)))
             ids_here.add(paper_id)
             from_this_dump.add(paper_id)
             new += 1
         if new or item.date not in kept:  # kept: the days that already have a file
             changed.add(item.date)
         outcomes.append(
-            DayOutcome(item.source, item.listed.label, item.date, new, already, repeats)
+            DayOutcome(item.source, item.listed.label, item.date, new, already, repeats, richer)
         )
     files = [
-        DayFile(date, path, tuple(records), date in changed, kept.get(date, 0))
+        DayFile(
+            date,
+            path,
+            tuple(records),
+            date in changed,
+            kept.get(date, 0),
+            tuple(sorted(enriched.get(date, ()))),
+        )
         for date, records in sorted(days.items())
         for path in [day_file_path(papers_dir, date)]
     ]
     return outcomes, files
+
+
+def new_record(paper_id: str, title: str, paper: DumpPaper, twin: Record | None) -> Record:
+    """The record of a paper new to this day: its abstract and the abstract's links, then
+    what its record on another day (`twin`, which may carry hand edits) says, then what the
+    source says."""
+    record = Record(paper_id, title, paper.abstract, find_links(paper.abstract))
+    return fill(fill(record, twin) if twin is not None else record, paper)
+
+
+def fill(record: Record, source: Record | DumpPaper) -> Record:
+    """`record` with the fields it lacks taken from `source`; nothing it has is changed.
+
+    The links the source names (a repository, a project page) are added when missing.
+    """
+    urls = {link.url for link in record.links}
+    return dataclasses.replace(
+        record,
+        authors=record.authors or source.authors,
+        arxiv=record.arxiv if record.arxiv is not None else source.arxiv,
+        url=record.url if record.url is not None else source.url,
+        upvotes=record.upvotes if record.upvotes is not None else source.upvotes,
+        categories=record.categories or source.categories,
+        links=record.links + tuple(link for link in source.links if link.url not in urls),
+    )
+
+
+def _enrich(
+    days: dict[dt.date, list[Record]],
+    paper_id: str,
+    paper: DumpPaper,
+    kept: dict[dt.date, int],
+    enriched: dict[dt.date, set[int]],
+    changed: set[dt.date],
+) -> bool:
+    """Fill every record of the paper, on every day, from `paper`; whether any changed."""
+    any_changed = False
+    for date, records in days.items():
+        for index, record in enumerate(records):
+            if record.id != paper_id:
+                continue
+            richer = fill(record, paper)
+            if richer != record:
+                records[index] = richer
+                changed.add(date)
+                any_changed = True
+                if index < kept.get(date, 0):
+                    enriched.setdefault(date, set()).add(index)
+    return any_changed
+
+
+def _latest_copy(days: dict[dt.date, list[Record]], paper_id: str) -> Record | None:
+    """The paper's record on the latest day that lists it (the copy the site shows)."""
+    for date in sorted(days, reverse=True):
+        for record in days[date]:
+            if record.id == paper_id:
+                return record
+    return None
 
 
 # --- the YAML writer ---------------------------------------------------------------------
@@ -265,6 +362,8 @@ def record_data(record: Record, fold: bool = True) -> dict[str, Any]:
         data["authors"] = list(record.authors)
     if record.arxiv is not None:
         data["arxiv"] = record.arxiv
+    if record.categories:
+        data["categories"] = list(record.categories)
     if record.url is not None:
         data["url"] = record.url
     if record.upvotes is not None:
@@ -279,12 +378,113 @@ def record_data(record: Record, fold: bool = True) -> dict[str, Any]:
 
 
 def render_file(day: DayFile) -> str:
-    """The new text of a changed day: new records appended to the file as people left it."""
+    """The new text of a changed day: the file as people left it, with fields added to the
+    records that gained them and new records appended."""
     if day.kept and day.path.is_file():
-        appended = append_records(read_text(day.path), day.records[day.kept :])
-        if appended is not None:
-            return appended
+        text: str | None = read_text(day.path)
+        if text is not None and day.enriched:
+            text = update_records(text, [(i, day.records[i]) for i in day.enriched])
+        if text is not None and len(day.records) > day.kept:
+            text = append_records(text, day.records[day.kept :])
+        if text is not None:
+            return text
     return render_day(day.date, day.records)
+
+
+def update_records(text: str, changes: Sequence[tuple[int, Record]]) -> str | None:
+    """`text` with what each changed record gained written into its mapping: new keys in the
+    order `record_data` writes them, new links after the old ones; comments and layout
+    elsewhere are kept.
+
+    None when the file is laid out so that this does not read back as exactly the old data
+    with the new fields (then the whole day is rendered afresh).
+    """
+    try:
+        old = load_yaml_text(text, "<old>")
+    except ContentError:
+        return None
+    if not isinstance(old, dict) or not isinstance(old.get("papers"), list):
+        return None
+    lines = text.split("\n")
+    edits: list[tuple[int, int, list[str]]] = []  # replace lines[start:end] (0-based)
+    expected = list(old["papers"])
+    for index, record in changes:
+        mapping = old["papers"][index] if index < len(old["papers"]) else None
+        data = record_data(record, fold=False)
+        found = _record_edits(mapping, data, lines) if isinstance(mapping, LineDict) else None
+        if found is None or mapping is None:
+            return None
+        edits += found
+        expected[index] = {**mapping, **data}
+    # Bottom up, so earlier edits' line numbers hold; at one line, a replacement goes first and
+    # of two insertions the first ends on top.
+    order = sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1] > e[1][0], e[0]))
+    for _, (start, end, block) in reversed(order):
+        lines[start:end] = block
+    candidate = "\n".join(lines)
+    try:
+        new = load_yaml_text(candidate, "<new>")
+    except ContentError:
+        return None
+    return candidate if new == {**old, "papers": expected} else None
+
+
+def _record_edits(
+    mapping: LineDict, data: dict[str, Any], lines: list[str]
+) -> list[tuple[int, int, list[str]]] | None:
+    """The line edits that add a record's new keys and links; None when that cannot be done
+    by adding lines (a value changed, or the mapping is not in block style)."""
+    order = list(data)
+    by_line = sorted(mapping, key=lambda key: mapping.key_lines.get(key, 0))
+    if not by_line or any(key not in data for key in mapping):
+        return None
+    first = lines[mapping.key_lines[by_line[0]] - 1]
+    indent = len(first) - len(first.lstrip(" -"))
+    if first[indent:].startswith(("{", "[")):
+        return None
+    edits: list[tuple[int, int, list[str]]] = []
+    for key in mapping:
+        if data[key] == _plain(mapping[key]):
+            continue
+        if key != "links" or not isinstance(mapping[key], list):
+            return None
+        edit = _links_edit(mapping, data[key], by_line, indent, lines)
+        if edit is None:
+            return None
+        edits.append(edit)
+    for key in (key for key in order if key not in mapping):
+        # Before the first key the writer puts after it; unknown keys are no landmark.
+        later = [k for k in by_line if k in KNOWN_KEYS and order.index(k) > order.index(key)]
+        if not later or later[0] == by_line[0]:
+            return None  # nothing after it, or it would go before the `- ` line
+        line = mapping.key_lines[later[0]] - 1
+        edits.append((line, line, _indented(_dump({key: data[key]}), indent)))
+    return edits
+
+
+def _links_edit(
+    mapping: LineDict, links: list[Any], by_line: list[Any], indent: int, lines: list[str]
+) -> tuple[int, int, list[str]] | None:
+    """Links gained: `links: []` is rewritten; a block list gets the new items at its end."""
+    old = _plain(mapping["links"])
+    if links[: len(old)] != old:
+        return None
+    line = mapping.key_lines["links"] - 1
+    if not old:
+        if lines[line].strip() != "links: []":
+            return None
+        return line, line + 1, _indented(_dump({"links": links}), indent)
+    later = by_line[by_line.index("links") + 1 :]
+    if not later:
+        return None
+    end = mapping.key_lines[later[0]] - 1
+    items = _dump({"links": links[len(old) :]}).split("\n", 1)[1]
+    item_indent = len(lines[line + 1]) - len(lines[line + 1].lstrip(" "))
+    return end, end, _indented(items, item_indent - 2)
+
+
+def _indented(text: str, width: int) -> list[str]:
+    return [" " * width + line for line in text.rstrip("\n").split("\n")]
 
 
 def append_records(text: str, records: Sequence[Record]) -> str | None:
@@ -371,11 +571,16 @@ def _report(
         counts = f"{outcome.new} new, {outcome.already} already there"
         if outcome.repeats:
             counts += f", {outcome.repeats} repeated in the dump"
+        if outcome.enriched:
+            counts += f", {outcome.enriched} known paper(s) given more fields"
         state = "written" if written.get(path) else "unchanged"
         lines.append(
             f"{display_path(outcome.source)}: {outcome.label} → {outcome.date.isoformat()}: "
             f"{counts} → {display_path(path)} ({state})"
         )
+    listed = {day_file_path(papers_dir, outcome.date) for outcome in outcomes}
+    for path in sorted(path for path, done in written.items() if done and path not in listed):
+        lines.append(f"{display_path(path)}: known papers given more fields (written)")
     changed = sum(written.values())
     lines.append(f"{changed} day file(s) written, {len(outcomes)} listing day(s) imported")
     return lines
