@@ -4,8 +4,10 @@ and the feeds page, read from a copy of the fixture site with hostile text in it
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import struct
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,9 +17,11 @@ import pytest
 
 from builder.build import build_site
 from builder.config import load_config
+from tests.support.icon import icon_png
 from tests.support.links import internal_path, page_url
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
+ICON = Path(__file__).parents[1] / "themes" / "default" / "static" / "icon.png"
 # Text that ends a <script> element, opens a comment or breaks JSON if it is pasted raw.
 HOSTILE = "Limits </script><script>alert(1)</script><!-- & 'quoted' \u2028 \"twice\""
 HOSTILE_AUTHOR = "</SCRIPT><img src=x onerror=alert(1)>"
@@ -148,8 +152,8 @@ def test_every_page_has_open_graph_and_twitter_card_metadata(heads, config):
         assert head.one("og:description") == head.one("description"), path
         assert head.one("og:site_name") == config.title, path
         assert head.one("twitter:card") == "summary", path
-        # A preview image only where the site has a real raster card: none yet.
-        assert "og:image" not in head.meta, path
+        assert head.one("og:image") == config.absolute_url("static/icon.png"), path
+        assert head.one("og:image:alt"), path
         assert ("canonical", "", url) in head.links, path
 
 
@@ -159,6 +163,9 @@ def test_every_page_has_the_favicon_and_links_the_feeds(heads, site, config):
         assert len(icons) == 1, path
         target = internal_path(urljoin(page_url(config.base_url, path), icons[0]), config.base_url)
         assert target == "static/favicon.svg" and (site / target).is_file(), path
+        touch = [href for rel, _, href in head.links if rel == "apple-touch-icon"]
+        target = internal_path(urljoin(page_url(config.base_url, path), touch[0]), config.base_url)
+        assert target == "static/icon.png" and (site / target).is_file(), path
         types = {kind for rel, kind, _ in head.links if rel == "alternate"}
         assert {"application/rss+xml", "application/atom+xml"} <= types, path
 
@@ -240,3 +247,14 @@ def test_every_page_links_the_feeds_page(site):
         html = path.read_text(encoding="utf-8")
         shown = path.relative_to(site).as_posix()
         assert FEEDS_LINK.search(html), shown
+
+
+def test_the_png_icon_is_the_favicon_drawn_by_the_icon_module():
+    """The committed PNG is exactly what tests/support/icon.py draws; after an intended change
+    to it, LITDIGEST_UPDATE_GOLDEN=1 writes the file anew."""
+    made = icon_png()
+    if os.environ.get("LITDIGEST_UPDATE_GOLDEN") == "1":
+        ICON.write_bytes(made)
+    assert ICON.read_bytes() == made
+    width, height = struct.unpack(">II", made[16:24])
+    assert (width, height) == (512, 512)
