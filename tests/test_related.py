@@ -1,0 +1,125 @@
+"""Related papers: TF-IDF cosine top-k, checked against a brute-force ranking."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import numpy as np
+import pytest
+
+from builder import related
+from builder.grouping import Paper
+from builder.records import Record
+from builder.related import related_indices, related_papers, tfidf_vectors
+
+DAY = dt.date(2025, 3, 11)
+
+
+def paper(paper_id: str, title: str, abstract: str) -> Paper:
+    return Paper(paper_id, Record(paper_id, title, abstract), (DAY,), ("other",))
+
+
+PAPERS = [
+    paper("diffusion-a", "Fast diffusion sampling", "We speed up diffusion model sampling."),
+    paper("diffusion-b", "Diffusion samplers revisited", "Sampling diffusion models in few steps."),
+    paper("retrieval-a", "Dense retrieval limits", "Dense retrievers fail on long queries."),
+    paper("retrieval-b", "Sparse or dense retrieval", "When sparse retrieval beats dense."),
+    paper("garden", "A paper about gardening", "Tomatoes grow well in sunny gardens."),
+]
+
+
+def brute_force(texts: list[str], limit: int) -> list[tuple[int, ...]]:
+    """The same ranking computed the slow, obvious way: every pair, then sort."""
+    vectors = tfidf_vectors(texts)
+    assert vectors is not None
+    dense = vectors.toarray().astype(np.float64)
+    groups = related.duplicate_groups(texts)
+    result = []
+    for row in range(len(texts)):
+        scored = [
+            (-round(float(dense[row] @ dense[col]) * related.SCORE_SCALE), col)
+            for col in range(len(texts))
+            if groups[col] != groups[row]
+        ]
+        result.append(tuple(col for key, col in sorted(scored) if key < 0)[:limit])
+    return result
+
+
+def synthetic_texts(count: int, seed: int = 7) -> list[str]:
+    """Zipf-like word soup, with a few exact duplicates and near-ties."""
+    rng = random.Random(seed)
+    words = [f"word{index}" for index in range(300)]
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    texts = [" ".join(rng.choices(words, weights, k=rng.randint(5, 40))) for _ in range(count)]
+    texts[5] = texts[3]  # an identical duplicate
+    texts[9] = texts[3].upper()  # the same up to case
+    texts[11] = "word250 word251"
+    texts[12] = "word251 word250"  # same words, other order: a tie with 11 for others
+    return texts
+
+
+def test_similar_papers_are_related_best_first():
+    found = related_papers(PAPERS)
+    assert found["diffusion-a"][0] == "diffusion-b"
+    assert found["retrieval-a"][0] == "retrieval-b"
+    assert set(found) == {p.id for p in PAPERS}
+
+
+def test_a_paper_is_never_related_to_itself_or_a_duplicate():
+    copy = paper(
+        "diffusion-copy", "Fast  Diffusion sampling", "We speed up diffusion model sampling."
+    )
+    found = related_papers([*PAPERS, copy])
+    for paper_id, others in found.items():
+        assert paper_id not in others
+    assert "diffusion-copy" not in found["diffusion-a"]
+    assert "diffusion-a" not in found["diffusion-copy"]
+    assert found["diffusion-copy"][0] == "diffusion-b"
+
+
+def test_papers_sharing_no_word_are_not_related():
+    assert related_papers(PAPERS)["garden"] == ()
+
+
+def test_at_most_limit_papers_each():
+    texts = synthetic_texts(60)
+    for limit in (1, 3, 5):
+        assert all(len(found) <= limit for found in related_indices(texts, limit))
+    assert max(len(found) for found in related_indices(texts, 5)) == 5
+
+
+def test_ties_go_to_the_smaller_id():
+    texts = ["alpha beta", "alpha gamma", "alpha gamma", "alpha delta", "zeta eta"]
+    texts[2] = "gamma alpha"  # the same words as 1, not the same text: both tie for 3
+    assert related_indices(texts, 2)[3] == (1, 2)
+    assert related_indices(texts, 1)[3] == (1,)
+
+
+def test_the_result_does_not_depend_on_input_order():
+    shuffled = PAPERS[::-1]
+    assert related_papers(shuffled) == related_papers(PAPERS)
+
+
+def test_no_papers_one_paper_and_no_words():
+    assert related_papers([]) == {}
+    assert related_papers(PAPERS[:1]) == {"diffusion-a": ()}
+    assert related_indices(["the and", "of the"], 5) == [(), ()]
+
+
+@pytest.mark.parametrize(("block_entries", "sample"), [(10**9, 64), (200, 64), (200, 10), (50, 2)])
+def test_blocks_and_the_candidate_bound_agree_with_brute_force(monkeypatch, block_entries, sample):
+    """Small blocks (many products) and a tiny sample (the bound cuts a lot, or is skipped
+    when the limit exceeds it) must give exactly the brute-force ranking."""
+    monkeypatch.setattr(related, "BLOCK_ENTRIES", block_entries)
+    monkeypatch.setattr(related, "SAMPLE", sample)
+    texts = synthetic_texts(120)
+    assert related_indices(texts, 5) == brute_force(texts, 5)
+
+
+def test_each_paper_keeps_only_its_heaviest_terms():
+    text = " ".join(f"term{index}" for index in range(100))
+    vectors = tfidf_vectors([text, "term1 other"], terms=10)
+    assert vectors is not None
+    assert vectors[0].nnz == 10
+    assert np.isclose(np.linalg.norm(vectors[0].toarray()), 1.0)
