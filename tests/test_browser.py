@@ -170,12 +170,22 @@ def samples(served_site) -> dict[str, str | None]:
         "paper": first_link(f"{note}index.html", "papers/"),
         "note": note,
         "archive": "archive/",
-        "search": "search/" if (site / "search" / "index.html").is_file() else None,
+        "search": page_of_kind(site, "search"),
         "topics": "topics/",
         "notes": "notes/",
         "feeds": "feeds/",
         "notfound": "404.html",
     }
+
+
+def page_of_kind(site: Path, kind: str) -> str | None:
+    """The first page whose <body> names `kind` (wherever the page lives), or None."""
+    marker = f'<body class="kind-{kind}'
+    for path in sorted(site.rglob("*.html")):
+        if marker in path.read_text(encoding="utf-8"):
+            relative = path.relative_to(site).as_posix()
+            return relative.removesuffix("index.html")
+    return None
 
 
 @pytest.fixture(scope="module")
