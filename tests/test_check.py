@@ -102,7 +102,7 @@ def test_clean_content_exits_0(content, capsys):
             "site.yaml",
             "feed_items: 3",
             "feed_itmes: 3",
-            "content/site.yaml:7: error: unknown setting `feed_itmes` (did you mean `feed_items`?)",
+            "content/site.yaml:8: error: unknown setting `feed_itmes` (did you mean `feed_items`?)",
         ),
         (
             "topics.yaml",
@@ -149,7 +149,7 @@ def test_github_format_gives_annotations(content, capsys):
     status, lines = check(capsys, "--format", "github")
     assert status == 1
     assert lines == [
-        "::error file=content/site.yaml,line=7::unknown setting `feed_itmes` "
+        "::error file=content/site.yaml,line=8::unknown setting `feed_itmes` "
         "(did you mean `feed_items`?)"
     ]
 
