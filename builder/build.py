@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from builder.categories import papers_in_category, site_categories
 from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
@@ -152,6 +153,11 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         slug: math.ceil(count / content.config.topic_page_size)
         for slug, count in topic_counts(papers.values()).items()
     }
+    categories = site_categories(papers)
+    size = content.config.topic_page_size
+    category_pages = {
+        c.slug: math.ceil(len(papers_in_category(c.name, papers, days)) / size) for c in categories
+    }
     known = site_paths(
         (day.date for day in days),
         papers,
@@ -159,6 +165,8 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         topic_pages,
         (note.slug for note in content.notes),
         static_files,
+        categories,
+        category_pages,
     )
     problems: list[Problem] = []
     notes = tuple(
@@ -167,7 +175,9 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
     if problems:
         raise ContentError(problems)
     notes_folder = content.repo_path(content.folder / "notes")
-    return SiteData(content.config, papers, days, topics, notes, notes_folder)
+    return SiteData(
+        content.config, papers, days, topics, notes, notes_folder, categories=categories
+    )
 
 
 def _note_input(

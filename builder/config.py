@@ -31,6 +31,7 @@ class SiteConfig:
     feed_items: int = 20
     home_notes: int = 5
     import_year: int | None = None
+    day_order: str = "listing"  # "upvotes": day pages list the most upvoted first
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -47,7 +48,8 @@ class SiteConfig:
 _TEXT_KEYS = ("title", "description", "language", "author", "repo_branch")
 _INT_KEYS = {"topic_page_size": (1, 10_000), "feed_items": (1, 1_000), "home_notes": (0, 100)}
 _IMPORT_KEYS = ("year",)
-ALL_KEYS = (*_TEXT_KEYS, "base_url", "repo_url", "theme", *_INT_KEYS, "import")
+_CHOICE_KEYS = {"day_order": ("listing", "upvotes")}
+ALL_KEYS = (*_TEXT_KEYS, "base_url", "repo_url", "theme", *_INT_KEYS, *_CHOICE_KEYS, "import")
 
 
 def _suggest(key: str, choices: tuple[str, ...] | list[str]) -> str | None:
@@ -89,6 +91,12 @@ def parse_config(data: LineDict, path: Path, problems: ProblemList) -> dict[str,
             low, high = _INT_KEYS[key]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 problems.add(path, f"`{key}` must be a whole number from {low} to {high}", line)
+            else:
+                values[key] = value
+        elif key in _CHOICE_KEYS:
+            if value not in _CHOICE_KEYS[key]:
+                choices = " or ".join(_CHOICE_KEYS[key])
+                problems.add(path, f"`{key}` must be {choices}, not {value!r}", line)
             else:
                 values[key] = value
         elif key == "base_url":

@@ -8,10 +8,21 @@ from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
 
+from builder.categories import papers_in_category
 from builder.config import SiteConfig
 from builder.grouping import papers_in_topic
 from builder.output import OutputFile
-from builder.paths import NOTES, NOTES_FEED, SITE_FEED, day_path, paper_path, topic_feed, topic_path
+from builder.paths import (
+    NOTES,
+    NOTES_FEED,
+    SITE_FEED,
+    category_feed,
+    category_path,
+    day_path,
+    paper_path,
+    topic_feed,
+    topic_path,
+)
 from builder.views import FeedRef, SiteData
 
 # Renders a named fragment template with the given view into HTML with absolute URLs.
@@ -37,7 +48,7 @@ class Feed:
 
 
 def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
-    """The whole-site feed, one feed per topic and the notes feed."""
+    """The whole-site feed, one feed per topic, the notes feed and one per arXiv category."""
     config = site.config
     limit = config.feed_items
     note_entries = [
@@ -89,6 +100,34 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
                 f"{config.title}: {topic.name}",
                 topic.description,
                 topic_path(topic.slug),
+                entries,
+            )
+        )
+    return feeds + _category_feeds(site, render)
+
+
+def _category_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
+    """One feed per arXiv category, of its newest papers, like a topic's."""
+    feeds = []
+    for category in site.categories:
+        ids = papers_in_category(category.name, site.papers, site.days)[: site.config.feed_items]
+        entries = tuple(
+            FeedEntry(
+                paper_path(pid),
+                site.papers[pid].record.title,
+                site.papers[pid].first_listed,
+                _summary(site.papers[pid].record.abstract),
+                render("feed_paper.html", {"site": site, "paper": site.papers[pid]}),
+            )
+            for pid in ids
+        )
+        title = f"{site.config.title}: arXiv {category.name}"
+        feeds.append(
+            Feed(
+                category_feed(category),
+                title,
+                category.description,
+                category_path(category.slug),
                 entries,
             )
         )

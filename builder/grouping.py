@@ -109,6 +109,12 @@ def group_by_topic(
     return tuple(TopicGroup(slug, tuple(ids)) for slug, ids in ordered)
 
 
+def most_upvoted_first(paper_ids: Sequence[str], papers: Mapping[str, Paper]) -> tuple[str, ...]:
+    """Most upvotes first; ties and papers without a count keep their order, the latter last."""
+    upvotes = {pid: papers[pid].record.upvotes for pid in paper_ids}
+    return tuple(sorted(paper_ids, key=lambda pid: (upvotes[pid] is None, -(upvotes[pid] or 0))))
+
+
 def papers_in_topic(slug: str, papers: Mapping[str, Paper], days: Sequence[Day]) -> tuple[str, ...]:
     """Every paper with this topic, newest first by the day it was first listed."""
     position = {

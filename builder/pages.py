@@ -5,9 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from builder.arxiv import arxiv_id, pdf_url
+from builder.bibtex import paper_bibtex
+from builder.categories import category_pages, category_refs
 from builder.grouping import (
     group_by_topic,
     group_days_by_month,
+    most_upvoted_first,
     paginate,
     papers_in_topic,
     topic_counts,
@@ -21,6 +25,8 @@ from builder.paths import (
     NOTES_FEED,
     SITE_FEED,
     TOPICS,
+    category_feed,
+    category_path,
     day_path,
     paper_path,
     topic_feed,
@@ -115,6 +121,7 @@ class _Cards:
                 authors=record.authors,
                 upvotes=record.upvotes,
                 note_count=self._note_counts.get(paper.id, 0),
+                categories=category_refs(record.categories),
             )
             self._cache[paper_id] = card
         return card
@@ -150,6 +157,9 @@ def make_pages(site: SiteData) -> list[Page]:
         for view in day_views
     ]
     pages += _topic_pages(site, cards)
+    pages += category_pages(
+        site.categories, site.papers, site.days, site.config.topic_page_size, cards.paper
+    )
     pages += _paper_pages(site, cards)
     pages += _note_pages(site, cards)
     pages.append(
@@ -172,8 +182,10 @@ def make_pages(site: SiteData) -> list[Page]:
 
 def _day_views(site: SiteData, cards: _Cards, topic_order: list[str]) -> list[DayView]:
     views = []
+    upvotes_first = site.config.day_order == "upvotes"
     for index, day in enumerate(site.days):
-        groups = group_by_topic(day.paper_ids, site.papers, topic_order)
+        ids = most_upvoted_first(day.paper_ids, site.papers) if upvotes_first else day.paper_ids
+        groups = group_by_topic(ids, site.papers, topic_order)
         sections = tuple(
             TopicSection(
                 cards.topic(group.slug),
@@ -190,6 +202,7 @@ def _day_views(site: SiteData, cards: _Cards, topic_order: list[str]) -> list[Da
                 paper_count=len(day.paper_ids),
                 previous=site.days[index - 1].date if index > 0 else None,
                 next=site.days[index + 1].date if index + 1 < len(site.days) else None,
+                order=site.config.day_order,
             )
         )
     return views
@@ -241,6 +254,10 @@ def _feeds_page(site: SiteData) -> Page:
         tuple(
             FeedListing(topic_feed(topic), topic.description, topic_path(topic.slug))
             for topic in site.topics
+        ),
+        tuple(
+            FeedListing(category_feed(c), c.description, category_path(c.slug))
+            for c in site.categories
         ),
     )
     return Page(
@@ -315,8 +332,13 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
             paper.record.arxiv,
             paper.record.url,
             write_note,
+            arxiv_pdf=pdf_url(eprint) if (eprint := arxiv_id(paper.record.arxiv or "")) else None,
+            bibtex=paper_bibtex(paper_id, paper.record, paper.first_listed),
         )
         feeds = tuple(topic_feed(_topic_info(site, slug)) for slug in paper.topics)
+        feeds += tuple(
+            category_feed(c) for c in site.categories if c.name in paper.record.categories
+        )
         pages.append(
             Page(
                 PageMeta(

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from builder.views import FeedRef, TopicInfo
 
 HOME, ARCHIVE, TOPICS, NOTES = "", "archive/", "topics/", "notes/"
+CATEGORIES = "categories/"  # only when some paper has arXiv categories
 FEEDS = "feeds/"  # every feed of the site, with URLs to copy into a reader
 NOT_FOUND, SITEMAP, ROBOTS = "404.html", "sitemap.xml", "robots.txt"
 FIXED_PAGES = (HOME, ARCHIVE, TOPICS, NOTES, FEEDS, NOT_FOUND, SITEMAP, ROBOTS)
@@ -32,6 +33,18 @@ def note_path(slug: str) -> str:
     return f"notes/{slug}/"
 
 
+def category_path(slug: str, page: int = 1) -> str:
+    return f"categories/{slug}/" if page == 1 else f"categories/{slug}/page/{page}/"
+
+
+def category_feed(category: TopicInfo) -> FeedRef:
+    return FeedRef(
+        f"arXiv {category.name}",
+        f"categories/{category.slug}/feed.xml",
+        f"categories/{category.slug}/atom.xml",
+    )
+
+
 def topic_feed(topic: TopicInfo) -> FeedRef:
     return FeedRef(
         f"{topic.name}", f"topics/{topic.slug}/feed.xml", f"topics/{topic.slug}/atom.xml"
@@ -49,6 +62,8 @@ def site_paths(
     topic_pages: Mapping[str, int],
     note_slugs: Iterable[str],
     static_files: Iterable[str],
+    categories: Iterable[TopicInfo] = (),
+    category_pages: Mapping[str, int] | None = None,
 ) -> frozenset[str]:
     """Every path the site will have, known before any page is made: links are checked
     against it."""
@@ -64,4 +79,9 @@ def site_paths(
         paths.update((feed.rss, feed.atom))
         pages = max(1, topic_pages.get(topic.slug, 1))
         paths.update(topic_path(topic.slug, number) for number in range(1, pages + 1))
+    for category in categories:
+        feed = category_feed(category)
+        paths.update((CATEGORIES, feed.rss, feed.atom))
+        pages = max(1, (category_pages or {}).get(category.slug, 1))
+        paths.update(category_path(category.slug, n) for n in range(1, pages + 1))
     return frozenset(paths)

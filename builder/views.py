@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from builder.bibtex import BibEntry
 from builder.config import SiteConfig
 from builder.grouping import Day, Paper, YearGroup
 
@@ -84,6 +85,9 @@ class PaperCard:
     authors: tuple[str, ...]
     upvotes: int | None
     note_count: int
+    abstract_lead: tuple[TextPiece, ...] = ()  # first sentence(s), shown when folded
+    abstract_rest: tuple[TextPiece, ...] = ()  # the rest; empty when nothing is folded
+    categories: tuple[TopicRef, ...] = ()  # arXiv categories, primary first
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,7 @@ class DayView:
     paper_count: int
     previous: dt.date | None
     next: dt.date | None
+    order: str = "listing"  # or "upvotes": most upvoted first within each topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +172,9 @@ class PaperView:
     arxiv: str | None
     url: str | None
     write_note_url: str | None = None  # a new note on this paper in the repository
+    related: tuple[PaperCard, ...] = ()  # most alike in title and abstract, best first
+    arxiv_pdf: str | None = None
+    bibtex: BibEntry | None = None  # only for a paper with an arXiv id
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +204,7 @@ class FeedListing:
 class FeedsView:
     site: tuple[FeedListing, ...]  # the whole-site feed and the notes feed
     topics: tuple[FeedListing, ...]  # one per topic, in taxonomy order
+    categories: tuple[FeedListing, ...] = ()  # one per arXiv category, by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,3 +241,6 @@ class SiteData:
     topics: tuple[TopicInfo, ...]  # taxonomy order, `other` last
     notes: tuple[NoteInput, ...]  # newest first
     notes_folder: str = "content/notes"  # where notes live in the repository
+    # paper id -> ids of the papers most alike, best first (builder.related)
+    related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    categories: tuple[TopicInfo, ...] = ()  # arXiv categories some paper has, by name

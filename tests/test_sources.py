@@ -8,18 +8,29 @@ feed whose entries carry arxiv: elements). Nothing here touches the network.
 
 import datetime as dt
 import json
+import re
+import shutil
+from html import unescape
 from pathlib import Path
 
+import bibtexparser
+import bibtexparser.middlewares
+import feedparser
 import pytest
+from pylatexenc.latex2text import LatexNodes2Text
 
 from builder.arxiv import abs_url, arxiv_id, identity, pdf_url, year_of
 from builder.arxiv_atom import parse_arxiv_atom
+from builder.bibtex import paper_bibtex
+from builder.build import build_site
 from builder.cli import main
+from builder.config import load_config
 from builder.errors import ContentError
+from builder.grouping import Paper, most_upvoted_first
 from builder.hf_json import parse_hf_daily
 from builder.importer import run_import
 from builder.normalise import clean_text
-from builder.records import Link, load_day_file, load_day_listings
+from builder.records import Link, Record, load_day_file, load_day_listings
 from builder.sources import detect_format, read_source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
@@ -479,3 +490,150 @@ def test_every_bad_json_or_atom_file_is_reported_and_nothing_is_written(content,
         assert expected in err, expected
     assert "entry #10" not in err and "entry #5 (2509.05555)" not in err
     assert not (content / "papers").exists()
+
+
+# --- what the site gains -----------------------------------------------------------------
+
+SITE_FIXTURE = Path(__file__).parent / "fixtures" / "site"
+
+
+@pytest.fixture(scope="module")
+def rich_site(tmp_path_factory) -> Path:
+    """The fixture site with the JSON, Atom and text fixtures imported, most upvoted first."""
+    root = tmp_path_factory.mktemp("rich")
+    shutil.copytree(SITE_FIXTURE, root / "content")
+    with (root / "content" / "site.yaml").open("a") as config:
+        config.write("day_order: upvotes\n")
+    run_import([HF, ATOM, TEXT], root / "content", 2025)
+    build_site(root / "content", out_dir=root / "site")
+    return root / "site"
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text()
+
+
+def main_of(html: str) -> str:
+    return html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
+
+
+def bibtex_of(html: str) -> str:
+    return unescape(re.search(r'<pre class="bibtex"[^>]*><code>(.*?)</code></pre>', html, re.S)[1])
+
+
+def test_a_paper_page_shows_authors_arxiv_links_categories_upvotes(rich_site):
+    html = main_of(page(rich_site, f"papers/{ROUTING}"))
+    assert (
+        '<p class="authors">Ada Lovelace, Alan Turing, Grace Hopper, Edsger W. Dijkstra</p>'
+    ) in html
+    assert 'href="https://arxiv.org/abs/2509.01234">arXiv' in html
+    assert 'href="https://arxiv.org/pdf/2509.01234" type="application/pdf">PDF' in html
+    assert 'href="https://huggingface.co/papers/2509.01234">Paper' in html
+    assert "<dt>Upvotes</dt>\n      <dd>42</dd>" in html
+    assert '<a class="topic-tag" href="../../categories/cs-lg/">cs.LG</a>' in html
+    assert '<a class="topic-tag" href="../../categories/cs-cl/">cs.CL</a>' in html
+    agents = main_of(page(rich_site, "papers/tiny-agents-that-plan-small-models-long-horizons"))
+    assert "Claude Shannon, Research &amp; Development Team</p>" in agents  # all of them
+
+
+def test_bibtex_has_real_authors_and_eprint_and_parses_back(rich_site):
+    html = page(rich_site, f"papers/{ROUTING}")
+    library = bibtexparser.parse_string(bibtex_of(html))
+    assert library.failed_blocks == []
+    (entry,) = library.entries
+    assert (entry.entry_type, entry.key) == ("misc", ROUTING)
+    assert entry["title"] == "{Sparse Mixture-of-Experts Routing for Long-Context Retrieval}"
+    assert entry["author"] == "Ada Lovelace and Alan Turing and Grace Hopper and Edsger W. Dijkstra"
+    assert (entry["eprint"], entry["archivePrefix"], entry["primaryClass"]) == (
+        "2509.01234",
+        "arXiv",
+        "cs.LG",
+    )
+    assert (entry["year"], entry["url"]) == ("2025", "https://arxiv.org/abs/2509.01234")
+    old = bibtexparser.parse_string(
+        bibtex_of(page(rich_site, "papers/strings-on-a-lattice-their-limits"))
+    )
+    assert (old.entries[0]["eprint"], old.entries[0]["year"]) == ("hep-th/9901001", "1999")
+    assert old.entries[0]["primaryClass"] == "hep-th"
+
+
+def test_bibtex_escapes_whatever_a_title_or_name_holds():
+    title = r"50% of {x} & y_z #1 $5 ~ back\slash, Schrödinger"
+    names = ("Ada Lovelace", "Research and Development Team", "Smith, Jr., John", "R&D Lab")
+    record = Record("k", title, "A.", authors=names, arxiv="arXiv:2509.01234v3")
+    entry = paper_bibtex("k", record, dt.date(2025, 9, 8))
+    assert entry is not None
+    text = "@misc{k,\n" + ",\n".join(f"  {n} = {{{v}}}" for n, v in entry.fields) + "\n}"
+    library = bibtexparser.parse_string(
+        text, append_middleware=[bibtexparser.middlewares.SeparateCoAuthors()]
+    )
+    assert library.failed_blocks == []
+    (parsed,) = library.entries
+    to_text = LatexNodes2Text().latex_to_text
+    assert to_text(parsed["title"]) == title
+    assert [to_text(name) for name in parsed["author"]] == list(names)
+    assert parsed["eprint"] == "2509.01234" and "primaryClass" not in parsed
+    assert paper_bibtex("k", Record("k", "T", "A."), dt.date(2025, 9, 8)) is None
+
+
+def test_day_pages_shorten_authors_and_can_put_the_most_upvoted_first(rich_site):
+    html = main_of(page(rich_site, "days/2025-09-08"))
+    assert "4 papers in 2 topics, most upvoted first." in html
+    assert (
+        '<p class="authors">Kurt Gödel, Emmy Noether, John von Neumann '
+        '<abbr title="and others">et al.</abbr><span class="visually-hidden"> (8 authors)</span>'
+    ) in html
+    order = re.findall(r'class="paper-card__title"><a href="../../papers/([^/]+)/', html)
+    other = order[order.index("tiny-agents-that-plan-small-models-long-horizons") :]
+    assert other == [
+        "tiny-agents-that-plan-small-models-long-horizons",  # 7 upvotes
+        "a-benchmark-of-everything-briefly",  # 0
+        "a-paper-only-the-page-copy-knows",  # no count: last
+    ]
+
+
+def test_most_upvoted_first_is_stable_and_puts_unknown_counts_last():
+    def paper(pid: str, upvotes: int | None) -> Paper:
+        return Paper(pid, Record(pid, pid, "A.", upvotes=upvotes), (dt.date(2025, 9, 8),), ("x",))
+
+    papers = {p.id: p for p in [paper("a", None), paper("b", 3), paper("c", 0), paper("d", 3)]}
+    assert most_upvoted_first(["a", "b", "c", "d"], papers) == ("b", "d", "c", "a")
+
+
+def test_arxiv_categories_are_a_second_taxonomy_with_pages_and_feeds(rich_site):
+    index = main_of(page(rich_site, "categories"))
+    names = re.findall(r'<a href="[^"]+/">([^<]+)</a> <span class="count">', index)
+    assert names == ["cs.CL", "cs.CV", "cs.LG", "hep-th", "stat.ML"]
+    category = main_of(page(rich_site, "categories/cs-lg"))
+    assert "<h1>cs.LG</h1>" in category and f"papers/{ROUTING}/" in category
+    feed = feedparser.parse((rich_site / "categories" / "cs-lg" / "atom.xml").read_bytes())
+    assert feed.feed.title == "Fixture Digest: arXiv cs.LG"
+    assert [e.link for e in feed.entries] == [f"https://example.org/fixture/papers/{ROUTING}/"]
+    assert (rich_site / "categories" / "hep-th" / "feed.xml").is_file()
+    assert "categories/cs-lg/atom.xml" in page(rich_site, "feeds")
+    assert (
+        "https://example.org/fixture/categories/stat-ml/" in (rich_site / "sitemap.xml").read_text()
+    )
+    paper_head = page(rich_site, f"papers/{ROUTING}").split("</head>")[0]
+    assert 'href="../../categories/cs-lg/atom.xml"' in paper_head
+
+
+def test_a_site_without_these_fields_renders_as_before(tmp_path):
+    build_site(SITE_FIXTURE, out_dir=tmp_path / "site")
+    assert not (tmp_path / "site" / "categories").exists()
+    for path in (tmp_path / "site").rglob("*.html"):
+        text = path.read_text()
+        assert "categories/" not in text and "bibtex" not in text and "et al." not in text
+    # The fixture site's every page is also compared byte for byte in test_golden.py.
+
+
+def test_day_order_is_validated(tmp_path):
+    (tmp_path / "site.yaml").write_text("day_order: newest\n")
+    with pytest.raises(ContentError) as error:
+        load_config(tmp_path)
+    assert "site.yaml:1: error: `day_order` must be listing or upvotes, not 'newest'" in str(
+        error.value
+    )
+    (tmp_path / "site.yaml").write_text("day_order: upvotes\n")
+    assert load_config(tmp_path).day_order == "upvotes"
+    assert load_config(tmp_path / "nothing-here").day_order == "listing"
