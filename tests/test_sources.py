@@ -32,6 +32,9 @@ from builder.importer import run_import
 from builder.normalise import clean_text
 from builder.records import Link, Record, load_day_file, load_day_listings
 from builder.sources import detect_format, read_source
+from tests.support.html import read_site
+from tests.support.links import broken_links
+from tests.support.vnu import ToolMissingError, check_site_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 HF = FIXTURES / "hf-2025-09-08.json"
@@ -495,6 +498,7 @@ def test_every_bad_json_or_atom_file_is_reported_and_nothing_is_written(content,
 # --- what the site gains -----------------------------------------------------------------
 
 SITE_FIXTURE = Path(__file__).parent / "fixtures" / "site"
+RICH_BASE_URL = "https://example.org/fixture/"  # the fixture site's base_url
 
 
 @pytest.fixture(scope="module")
@@ -637,3 +641,13 @@ def test_day_order_is_validated(tmp_path):
     (tmp_path / "site.yaml").write_text("day_order: upvotes\n")
     assert load_config(tmp_path).day_order == "upvotes"
     assert load_config(tmp_path / "nothing-here").day_order == "listing"
+
+
+@pytest.mark.slow
+def test_the_rich_site_is_valid_html_and_every_link_resolves(rich_site):
+    try:
+        messages = check_site_html(rich_site)
+    except ToolMissingError as error:
+        pytest.fail(str(error))
+    assert not messages, "\n".join(str(message) for message in messages[:20])
+    assert not (problems := broken_links(rich_site, read_site(rich_site), RICH_BASE_URL)), problems
