@@ -346,6 +346,20 @@ def test_links_a_source_names_are_added_to_a_known_record(content, capsys):
     )
 
 
+def test_a_day_file_in_flow_style_is_rewritten_with_the_richer_record(content, capsys):
+    papers = content / "papers"
+    papers.mkdir()
+    (papers / "2025-09-08.yaml").write_text(
+        "papers: [{id: mine, title: 'Sparse Mixture-of-Experts Routing for Long-Context "
+        "Retrieval', abstract: Mine., zeta: 1}]\ndate: 2025-09-08\n"
+    )
+    assert run(capsys, HF, "--content", content)[0] == 0
+    first, *rest = load_day_file(papers / "2025-09-08.yaml").records
+    assert (first.id, first.abstract, first.extra) == ("mine", "Mine.", (("zeta", 1),))
+    assert (first.arxiv, first.upvotes, len(first.authors)) == ("2509.01234", 42, 4)
+    assert len(rest) == 2
+
+
 def test_importing_every_format_again_in_any_order_changes_nothing(content, capsys):
     for source in (TEXT, HF, ATOM):
         assert run(capsys, source, "--content", content)[0] == 0
