@@ -25,6 +25,7 @@ from builder.pages import make_pages
 from builder.paths import note_path, paper_path, site_paths
 from builder.records import DayListing, load_day_listings
 from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
+from builder.related import related_papers
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
 from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
 
@@ -176,7 +177,14 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         raise ContentError(problems)
     notes_folder = content.repo_path(content.folder / "notes")
     return SiteData(
-        content.config, papers, days, topics, notes, notes_folder, categories=categories
+        content.config,
+        papers,
+        days,
+        topics,
+        notes,
+        notes_folder,
+        categories=categories,
+        related=related_papers(papers.values()),
     )
 
 

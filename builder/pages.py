@@ -32,6 +32,7 @@ from builder.paths import (
     topic_feed,
     topic_path,
 )
+from builder.reading import split_lead
 from builder.records import Link
 from builder.repo_links import edit_url, new_note_url
 from builder.views import (
@@ -108,11 +109,13 @@ class _Cards:
         if card is None:
             paper = self._site.papers[paper_id]
             record = paper.record
+            abstract = abstract_pieces(record.abstract, record.links)
+            lead, rest = split_lead(abstract)
             card = PaperCard(
                 id=paper.id,
                 title=record.title,
                 url_path=paper_path(paper.id),
-                abstract=abstract_pieces(record.abstract, record.links),
+                abstract=abstract,
                 badges=tuple(
                     LinkBadge(link.kind, LINK_LABELS[link.kind], link.url) for link in record.links
                 ),
@@ -121,6 +124,8 @@ class _Cards:
                 authors=record.authors,
                 upvotes=record.upvotes,
                 note_count=self._note_counts.get(paper.id, 0),
+                abstract_lead=lead,
+                abstract_rest=rest,
                 categories=category_refs(record.categories),
             )
             self._cache[paper_id] = card
@@ -332,6 +337,7 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
             paper.record.arxiv,
             paper.record.url,
             write_note,
+            related=tuple(cards.paper(other) for other in site.related.get(paper_id, ())),
             arxiv_pdf=pdf_url(eprint) if (eprint := arxiv_id(paper.record.arxiv or "")) else None,
             bibtex=paper_bibtex(paper_id, paper.record, paper.first_listed),
         )

@@ -15,6 +15,7 @@ from builder.config import SiteConfig
 from builder.errors import ContentError, Problem
 from builder.output import OutputFile
 from builder.paths import static_path
+from builder.reading import other_days
 from builder.views import Page
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -99,6 +100,7 @@ class Renderer:
         meta = page.meta
         absolute = meta.kind == "notfound"  # served at any path, so links start at the root
 
+        self.env.filters.update(other_days=other_days)
         def url(site_path: str) -> str:
             if absolute:
                 return self.config.base_path + site_path
