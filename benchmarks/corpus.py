@@ -118,7 +118,7 @@ class CorpusPaper:
     day: dt.date
 
 
-def default_papers(content: Path = DEFAULT_CONTENT) -> list[BasePaper]:
+def default_papers(content: Path) -> list[BasePaper]:
     """The default site's records, each title once, in file order."""
     seen: set[str] = set()
     papers = []
@@ -156,10 +156,10 @@ def variant(base: BasePaper, copy: int) -> tuple[str, str]:
     return f"{name}: {base.title}", " ".join([*rotated, f"We call the system {name}."])
 
 
-def make_corpus(size: int, seed: int) -> list[CorpusPaper]:
+def make_corpus(size: int, seed: int, defaults: Path) -> list[CorpusPaper]:
     """`size` papers over days going back from LAST_DAY, oldest first."""
     rng = random.Random(seed)
-    bases = default_papers()
+    bases = default_papers(defaults)
     order = list(range(len(bases)))
     rng.shuffle(order)
     counts: list[int] = []
@@ -185,10 +185,10 @@ def dump_text(day: dt.date, papers: list[CorpusPaper]) -> str:
     return f"{CHROME}{calendar.month_abbr[day.month]} {day.day}\n\n{body}"
 
 
-def write_dumps(size: int, seed: int, content: Path, raw: Path) -> int:
+def write_dumps(size: int, seed: int, content: Path, raw: Path, defaults: Path) -> int:
     """Write every day's dump under raw/<year>/, and the site's config files; returns days."""
     by_day: dict[dt.date, list[CorpusPaper]] = {}
-    for paper in make_corpus(size, seed):
+    for paper in make_corpus(size, seed, defaults):
         by_day.setdefault(paper.day, []).append(paper)
     for day, papers in by_day.items():
         path = raw / str(day.year) / f"{day.isoformat()}.txt"
@@ -196,20 +196,20 @@ def write_dumps(size: int, seed: int, content: Path, raw: Path) -> int:
         path.write_text(dump_text(day, papers), encoding="utf-8")
     (content / "papers").mkdir(parents=True, exist_ok=True)
     (content / "notes").mkdir(parents=True, exist_ok=True)
-    site = (DEFAULT_CONTENT / "site.yaml").read_text(encoding="utf-8")
+    site = (defaults / "site.yaml").read_text(encoding="utf-8")
     site, found = re.subn(r"(?m)^feed_items:.*$", f"feed_items: {FEED_ITEMS}", site)
     if not found:
         site += f"feed_items: {FEED_ITEMS}\n"
     (content / "site.yaml").write_text(site, encoding="utf-8")
-    topics = (DEFAULT_CONTENT / "topics.yaml").read_text(encoding="utf-8")
+    topics = (defaults / "topics.yaml").read_text(encoding="utf-8")
     (content / "topics.yaml").write_text(topics, encoding="utf-8")
     return len(by_day)
 
 
-def write_new_day(index: int, raw: Path) -> Path:
+def write_new_day(index: int, raw: Path, defaults: Path) -> Path:
     """The dump of the index-th day after LAST_DAY (index >= 1): ~90 papers never seen."""
     rng = random.Random(f"new-day-{index}")
-    bases = default_papers()
+    bases = default_papers(defaults)
     day = LAST_DAY + dt.timedelta(days=index)
     # Copies numbered far beyond any corpus's, so the titles are new to every size.
     papers = [
@@ -329,14 +329,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path)
     parser.add_argument("--raw", type=Path)
     parser.add_argument("--index", type=int, default=1)
+    parser.add_argument(
+        "--defaults",
+        type=Path,
+        default=DEFAULT_CONTENT,
+        help="the default site's content folder the corpus is made from (default: content/)",
+    )
     args = parser.parse_args(argv)
     if args.action == "dumps":
-        days = write_dumps(args.size, args.seed, args.content, args.raw)
+        days = write_dumps(args.size, args.seed, args.content, args.raw, args.defaults)
         print(f"{days} listing days")
     elif args.action == "notes":
         print(f"{write_notes(args.size, args.seed, args.content)} notes")
     elif args.action == "new-day":
-        print(write_new_day(args.index, args.raw))
+        print(write_new_day(args.index, args.raw, args.defaults))
     else:
         print(edit_note(args.index, args.content))
     return 0

@@ -30,7 +30,8 @@ PAPER_LINK = re.compile(r"\]\(paper:([a-z0-9-]+)\)")
 
 def export(content: Path, hugo: Path | None, pelican: Path | None) -> int:
     """Write the peers' source trees; returns the number of papers."""
-    _, site = prepare_site(content, None, False)
+    # The assembled site is the last thing prepare_site returns (its other parts have changed).
+    site = prepare_site(content, None, False)[-1]
     notes = load_notes(content / "notes", include_drafts=False)
     papers = []
     for day in site.days:

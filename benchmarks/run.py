@@ -39,6 +39,9 @@ PLOT = HERE / "results" / "build-time.png"
 README = HERE / "README.md"
 PEER_NAMES = ("hugo", "pelican")
 PEER_OUTPUT = {"hugo": "public", "pelican": "output"}
+# What is taken from the commit under test: the code, the theme, and the default content the
+# corpus is made from (its records, site.yaml and topics.yaml must suit that code).
+SNAPSHOT = ("builder", "themes", "content")
 
 # Build stages the issue wants timed on their own once litdigest has them: (label, the
 # `litdigest build` flag that leaves the stage out). A stage's cost is the full build minus
@@ -182,19 +185,19 @@ def version_of(command: list) -> str:
 
 
 def snapshot(ref: str) -> tuple[Path, str]:
-    """litdigest's code (builder/ and themes/) at a commit, unpacked under .work/: others may
+    """litdigest (SNAPSHOT) at a commit, unpacked under .work/: others may
     edit the working tree while a benchmark runs, a commit stays put. `worktree`: the tree."""
     if ref == "worktree":
-        dirty = version_of(["git", "-C", REPO, "status", "--porcelain", "--", "builder", "themes"])
+        dirty = version_of(["git", "-C", REPO, "status", "--porcelain", "--", *SNAPSHOT])
         commit = version_of(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
         return REPO, f"working tree at {commit}{' + uncommitted changes' if dirty else ''}"
     commit = version_of(["git", "-C", REPO, "rev-parse", "--short", f"{ref}^{{commit}}"])
     if commit in ("", "?"):
         raise SystemExit(f"--ref {ref}: not a commit of {REPO}")
     target = WORK / f"src-{commit}"
-    if not (target / "builder").is_dir():
+    if not all((target / name).is_dir() for name in SNAPSHOT):
         archive = subprocess.run(
-            ["git", "-C", REPO, "archive", "--format=tar", commit, "builder", "themes"],
+            ["git", "-C", REPO, "archive", "--format=tar", commit, *SNAPSHOT],
             capture_output=True,
             check=True,
         ).stdout
@@ -252,19 +255,27 @@ class SizeRun:
         repeat = self.args.repeat
         load_before = os.getloadavg()[0]
         print(f"\n== {self.size:,} papers == (load average {load_before:.1f})")
-        shutil.rmtree(self.root, ignore_errors=True)
-        days = self.helper(
-            "corpus.py", "dumps", "--size", self.size, "--seed", self.args.seed,
-            "--content", self.content, "--raw", self.raw,
-        )  # fmt: skip
-        print(f"  corpus: {days}")
-        for _ in range(repeat):
-            self.import_all()
-        notes = self.helper(
-            "corpus.py", "notes", "--size", self.size, "--seed", self.args.seed,
-            "--content", self.content,
-        )  # fmt: skip
-        print(f"  corpus: {notes}")
+        reuse = self.args.reuse and any((self.content / "notes").glob("*.md"))
+        if reuse:  # a corpus kept from an earlier run: its import is not timed again
+            days = f"{len(list((self.content / 'papers').glob('*.yaml')))} listing days"
+            notes = f"{len(list((self.content / 'notes').glob('*.md')))} notes"
+            shutil.rmtree(self.root / "logs", ignore_errors=True)
+            print(f"  corpus reused: {days}, {notes}")
+        else:
+            shutil.rmtree(self.root, ignore_errors=True)
+            days = self.helper(
+                "corpus.py", "dumps", "--size", self.size, "--seed", self.args.seed,
+                "--content", self.content, "--raw", self.raw,
+                "--defaults", self.args.source / "content",
+            )  # fmt: skip
+            print(f"  corpus: {days}")
+            for _ in range(repeat):
+                self.import_all()
+            notes = self.helper(
+                "corpus.py", "notes", "--size", self.size, "--seed", self.args.seed,
+                "--content", self.content,
+            )  # fmt: skip
+            print(f"  corpus: {notes}")
         help_text = subprocess.run(
             self.litdigest("build", "--help"),
             capture_output=True,
@@ -350,16 +361,26 @@ class SizeRun:
 
     def new_day(self, extra: list[str]) -> None:
         self.new_days += 1
-        dump = self.helper("corpus.py", "new-day", "--index", self.new_days, "--raw", self.raw)
+        dump = self.helper(
+            "corpus.py", "new-day", "--index", self.new_days, "--raw", self.raw,
+            "--defaults", self.args.source / "content",
+        )  # fmt: skip
         command = self.litdigest("import", "--year", "2025", "--content", self.content, dump)
         self.harness.time(self.step("new day: import"), command, self.root)
         self.build(self.step("new day: rebuild"), extra)
 
     def export_peers(self) -> None:
+        """The peers' sources; if that fails the peers are left out and litdigest goes on."""
         targets = []
         for peer in self.peers:
             targets += [f"--{peer}", self.root / peer]
-        print(f"  peers: {self.helper('peers.py', '--content', self.content, *targets)}")
+        try:
+            print(f"  peers: {self.helper('peers.py', '--content', self.content, *targets)}")
+        except SystemExit as error:
+            print(f"  peers left out: {error}")
+            for peer in self.peers:
+                self.step(f"{peer} full build").status = "failed"
+            self.peers = ()
 
     def build_peer(self, peer: str) -> None:
         """One full build from clean; after a failure or timeout the peer is not run again."""
@@ -451,6 +472,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per step; the best is reported")
     parser.add_argument("--keep", action="store_true", help="keep corpora and sites in .work/")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use a corpus kept in .work/ (--keep) as it is: no generation, the import untimed",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per command")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
