@@ -18,14 +18,16 @@ from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings, topic_counts
+from builder.lock import site_lock
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
-from builder.output import OutputFile, write_site
+from builder.output import OutputFile, check_out_dir, write_site
 from builder.pages import make_pages
 from builder.paths import note_path, paper_path, site_paths
 from builder.records import DayListing, load_day_listings
-from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
 from builder.related import related_papers
+from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
+from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
 from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
 
@@ -75,10 +77,12 @@ def build_site(
     started = time.perf_counter()
     content_dir = Path(content_dir)
     out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
-    content, theme, site = prepare_site(content_dir, base_url, drafts)
-    renderer = Renderer(theme, content.config)
-    files = render_site(site, renderer)
-    write_site(files, out_dir)
+    check_out_dir(out_dir, content_dir)
+    with site_lock(out_dir):  # one build at a time, from reading content to the swap
+        content, theme, site = prepare_site(content_dir, base_url, drafts)
+        renderer = Renderer(theme, content.config)
+        files = render_site(site, renderer)
+        write_site(files, out_dir)
     pages = sum(1 for f in files if f.path.endswith(".html"))
     feeds = sum(1 for f in files if f.path.endswith(("feed.xml", "atom.xml")))
     return BuildSummary(
@@ -119,6 +123,8 @@ def load_content(
                 )
             ]
         )
+    if leaving := links_leaving(content_dir, "content"):
+        raise ContentError(leaving)
     config = _gather(problems, lambda: load_config(content_dir, base_url))
     listings = _gather(problems, lambda: load_day_listings(content_dir / "papers"))
     taxonomy = _gather(problems, lambda: load_taxonomy(content_dir))

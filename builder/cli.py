@@ -204,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error of ours
         sys.stderr.close()
         return EXIT_OK
+    except OSError as error:  # a read or write no stage turned into a located problem
+        where = f"{error.filename}: " if error.filename is not None else ""
+        print(f"litdigest: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_CONTENT
     except KeyboardInterrupt:
         print("litdigest: interrupted; nothing was changed", file=sys.stderr)
         return 130

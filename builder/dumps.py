@@ -83,6 +83,7 @@ class Dump:
 
     path: Path
     days: tuple[DumpDay, ...]
+    warnings: tuple[Problem, ...] = ()  # what may be wrong but does not stop the import
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +156,31 @@ def parse_dump(text: str, path: Path) -> Dump:
             )
         days.append(DumpDay(month, day, date_block.line, tuple(papers)))
     problems.raise_if_any()
-    return Dump(path, tuple(days))
+    last = days[-1].papers[-1] if days and days[-1].papers else None
+    if last is not None and _looks_cut(last.abstract):
+        problems.add(
+            path,
+            f"the last paper's abstract ends mid-sentence (`…{last.abstract.rstrip()[-30:]}`): "
+            "the copy may be cut short",
+            last.line,
+            hint="compare the end of the file with the listing page",
+            severity="warning",
+        )
+    return Dump(path, tuple(days), tuple(problems.all))
+
+
+def _looks_cut(abstract: str) -> bool:
+    """Whether an abstract stops where no abstract ends: a copy truncated in the middle.
+
+    Real abstracts end with a full stop or another closing mark, some with a bare URL; an
+    abstract ending in a word is rare (about one in a hundred), so this only warns.
+    """
+    last = abstract.rstrip().rsplit(" ", 1)[-1]
+    return (
+        bool(last)
+        and (last[-1].isalnum() or last[-1] in ",;:-–(")
+        and not any(mark in last for mark in ("://", "/", "@", "."))
+    )
 
 
 def _clean(text: str) -> str:

@@ -39,6 +39,9 @@ def parse_hf_daily(text: str, path: Path) -> Dump:
     except RecursionError:
         problems.add(path, "not valid JSON: nested too deeply", hint=SHAPE_HINT)
         problems.raise_if_any()
+    except ValueError:  # Python refuses integers of more than 4300 digits
+        problems.add(path, "not valid JSON: a number too long to read", hint=SHAPE_HINT)
+        problems.raise_if_any()
     if not isinstance(data, list):
         problems.add(
             path,

@@ -38,6 +38,7 @@ from builder.records import (
     load_day_listings,
 )
 from builder.sources import AUTO, read_source
+from builder.symlinks import links_leaving
 from builder.yamlio import LineDict, load_yaml_text, read_text
 
 PAPERS_DIR = "papers"
@@ -95,6 +96,8 @@ def run_import(
             "content folder not found",
             hint="run in the project folder, or give the folder with --content DIR",
         )
+    elif leaving := links_leaving(content_dir, "content"):
+        raise ContentError(leaving)  # before a day file linked to one elsewhere is read
     dumps = _read_dumps(files, fmt, problems)
     year, year_source = _choose_year(year, content_dir, problems)
     papers_dir = content_dir / PAPERS_DIR
@@ -109,7 +112,8 @@ def run_import(
     outcomes, days = merge(existing, dated, papers_dir)
     texts = {day.path: render_file(day) for day in days if day.changed}
     written = write_files(texts)
-    return _report(outcomes, year_source, written, papers_dir)
+    warnings = [warning.format() for dump in dumps for warning in dump.warnings]
+    return [*_report(outcomes, year_source, written, papers_dir), *warnings]
 
 
 def _read_dumps(files: Iterable[Path], fmt: str, problems: ProblemList) -> list[Dump]:

@@ -39,6 +39,8 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REQUIRED_KEYS = ("title", "date")
 KNOWN_KEYS = ("title", "date", "authors", "papers", "topics", "summary", "draft")
 _FENCE = "---"
+# A long essay is 60 KB; at this size the worst Markdown still renders in a few seconds.
+MAX_NOTE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,7 @@ def load_notes(notes_dir: Path, include_drafts: bool) -> tuple[Note, ...]:
     notes: list[Note] = []
     for path in note_files(notes_dir):
         try:
-            text = read_text(path)
+            text = read_text(path, MAX_NOTE_BYTES)
         except ContentError as error:
             problems.extend(error.problems)
             continue

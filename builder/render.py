@@ -16,6 +16,7 @@ from builder.errors import ContentError, Problem
 from builder.output import OutputFile
 from builder.paths import static_path
 from builder.reading import other_days
+from builder.symlinks import links_leaving
 from builder.views import Page
 
 DEFAULT_THEME = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -47,6 +48,10 @@ def resolve_theme(config: SiteConfig, project_dir: Path) -> Theme:
         )
     if not folder.is_dir():
         raise ContentError([Problem(where, f"theme folder {config.theme!r} does not exist")])
+    # Jinja's FileSystemLoader follows symlinks: a template linked to a file elsewhere
+    # would be read and published.
+    if leaving := links_leaving(folder, "theme"):
+        raise ContentError(leaving)
     return Theme((folder, DEFAULT_THEME) if folder != DEFAULT_THEME else (DEFAULT_THEME,))
 
 
@@ -101,6 +106,7 @@ class Renderer:
         absolute = meta.kind == "notfound"  # served at any path, so links start at the root
 
         self.env.filters.update(other_days=other_days)
+
         def url(site_path: str) -> str:
             if absolute:
                 return self.config.base_path + site_path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,37 @@ def _line_of(text: str, index: int) -> str:
     return lines[index] if 0 <= index < len(lines) else ""
 
 
+# Content files nest a few levels (a day, its papers, a paper's links); libyaml's composer
+# recurses in C for each level and crashes the process somewhere past 10,000.
+MAX_DEPTH = 100
+
+
+def _check_depth(text: str, path: Path | str) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH, found from parser events (which do not
+    recurse) before the document is composed. Syntax errors are left to the real load."""
+    loader = _BaseLoader(text)
+    depth = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+                    message = f"invalid YAML: nested more than {MAX_DEPTH} levels deep"
+                    raise ContentError([Problem(display_path(path), message, line, column)])
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
 def load_yaml_text(text: str, path: Path | str) -> Any:
     """Parse one YAML document safely; raise ContentError naming file, line and column."""
+    _check_depth(text, path)
     try:
         return yaml.load(text, Loader=_ContentLoader)
     except yaml.YAMLError as exc:
@@ -141,18 +171,42 @@ def load_yaml_text(text: str, path: Path | str) -> Any:
         ) from None
 
 
-def read_text(path: Path) -> str:
-    """Read a content file as UTF-8 (a BOM is dropped); undecodable files are a Problem."""
+# Far above any real content file (a day of 90 papers is 170 KB, a listing dump 150 KB), and
+# small enough that reading and parsing the largest allowed file takes seconds and bounded
+# memory: a 50 MB file is refused before it is read.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+
+
+def read_text(path: Path, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a content file as UTF-8 (a BOM is dropped); undecodable files are a Problem.
+
+    Only regular files of at most `max_bytes` are read: a pipe, a device or /dev/zero named
+    as a content file would otherwise block or fill memory.
+    """
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise ContentError(
-            [Problem(display_path(path), "is a directory, expected a file")]
-        ) from None
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ContentError([Problem(display_path(path), "is a directory, expected a file")])
+        if not stat.S_ISREG(info.st_mode):
+            raise ContentError(
+                [
+                    Problem(
+                        display_path(path),
+                        "is not a regular file (a pipe, socket or device)",
+                        hint="content files are ordinary text files",
+                    )
+                ]
+            )
+        if info.st_size > max_bytes:
+            raise ContentError([_too_large(path, info.st_size, max_bytes)])
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)  # the file may have grown since stat
     except OSError as exc:
         raise ContentError(
             [Problem(display_path(path), f"cannot read: {exc.strerror or exc}")]
         ) from None
+    if len(data) > max_bytes:
+        raise ContentError([_too_large(path, len(data), max_bytes)])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -168,6 +222,20 @@ def read_text(path: Path) -> str:
             ]
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _too_large(path: Path, size: int, limit: int) -> Problem:
+    return Problem(
+        display_path(path),
+        f"too large: {_size(size)}, a content file may have at most {_size(limit)}",
+        hint="split it into smaller files, or check that this is the file you meant",
+    )
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / (1024 * 1024):.1f} MiB".replace(".0 MiB", " MiB")
+    return f"{count / 1024:.0f} KiB" if count >= 1024 else f"{count} bytes"
 
 
 def load_yaml_file(path: Path) -> Any:

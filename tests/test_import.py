@@ -337,8 +337,8 @@ def test_a_failed_write_leaves_no_temporary_file(content, capsys, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", refuse)
-    with pytest.raises(OSError):
-        main(["import", str(FIRST), "--content", str(content)])
+    assert main(["import", str(FIRST), "--content", str(content)]) == 1
+    assert capsys.readouterr().err == "litdigest: disk full\n"  # one line, no traceback
     assert list((content / "papers").iterdir()) == []
 
 
