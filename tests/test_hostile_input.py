@@ -413,6 +413,92 @@ CASES = [
 ]
 
 
+# --- the output folder: a mistyped --out must not replace anything -------------------------
+OUT_HINT = "(choose another --out, such as site/)"
+
+
+def make_folder(name: str, *files: str) -> Callable[[Project], object]:
+    def setup(project: Project) -> None:
+        (project.root / name).mkdir()
+        for file in files:
+            (project.root / name / file).write_text("mine")
+
+    return setup
+
+
+CASES += [
+    Case(
+        "--out is the content folder",
+        lambda project: None,
+        ("build", "--out", "content"),
+        (f"content: error: the output folder is the content folder {OUT_HINT}", NOTHING),
+    ),
+    Case(
+        "--out is the project folder, which holds the content",
+        lambda project: None,
+        ("build", "--out", "."),
+        (
+            ".: error: the output folder holds the content folder content: a build would "
+            f"replace both {OUT_HINT}",
+            NOTHING,
+        ),
+    ),
+    Case(
+        "--out is inside the content folder",
+        lambda project: None,
+        ("build", "--out", "content/site"),
+        (
+            f"content/site: error: the output folder is inside the content folder content "
+            f"{OUT_HINT}",
+            NOTHING,
+        ),
+    ),
+    Case(
+        "--out is /",
+        lambda project: None,
+        ("build", "--out", "/"),
+        (f"/: error: the output folder cannot be the root of the file system {OUT_HINT}", NOTHING),
+    ),
+    Case(
+        "--out is a folder of someone's files",
+        make_folder("docs", "thesis.tex"),
+        ("build", "--out", "docs"),
+        (
+            "docs: error: docs is not empty and was not built by litdigest (it has no "
+            ".litdigest-site); refusing to replace it (choose another --out, or remove the "
+            "folder if it is an old build)",
+            NOTHING,
+        ),
+    ),
+    Case(
+        "--out is a file",
+        lambda project: (project.root / "notes.txt").write_text("mine"),
+        ("build", "--out", "notes.txt"),
+        (f"notes.txt: error: the output folder is a file {OUT_HINT}", NOTHING),
+    ),
+    Case(
+        "--out is inside a file",
+        lambda project: (project.root / "notes.txt").write_text("mine"),
+        ("build", "--out", "notes.txt/site"),
+        (
+            "notes.txt/site: error: notes.txt is a file, so no output folder can be made inside "
+            f"it {OUT_HINT}",
+            NOTHING,
+        ),
+    ),
+    Case(
+        "--out is a symlink to the site",
+        lambda project: (project.root / "published").symlink_to("site"),
+        ("build", "--out", "published"),
+        (
+            "published: error: the output folder is a symlink: a build would replace the link, "
+            "not its folder (give the folder itself, --out {root}/site)",
+            NOTHING,
+        ),
+    ),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bad_input_gets_its_message_and_changes_nothing(project: Project, case: Case):
     case.setup(project)
