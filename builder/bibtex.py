@@ -69,3 +69,30 @@ def paper_bibtex(paper_id: str, record: Record, first_listed: dt.date) -> BibEnt
         fields.append(("primaryClass", escape(record.categories[0])))
     fields.append(("url", arxiv.abs_url(eprint)))
     return BibEntry("misc", paper_id, tuple(fields))
+
+
+def record_bibtex(paper_id: str, record: Record, first_listed: dt.date, permalink: str) -> BibEntry:
+    """An entry for any paper: arXiv's when it has an id, else an `@misc` from what the
+    record has — title, authors, the year it was first listed, and its own URL (the record's
+    `url`, a project page, or else its page on this site)."""
+    entry = paper_bibtex(paper_id, record, first_listed)
+    if entry is not None:
+        return entry
+    fields = [("title", "{" + escape(record.title) + "}")]
+    if record.authors:
+        fields.append(("author", author_list(record.authors)))
+    fields.append(("year", str(first_listed.year)))
+    project = next((link.url for link in record.links if link.kind == "project"), None)
+    fields.append(("url", url_value(record.url or project or permalink)))
+    return BibEntry("misc", paper_id, tuple(fields))
+
+
+def url_value(url: str) -> str:
+    """A URL as a BibTeX value: kept verbatim (`\\url` reads it so), braces percent-encoded."""
+    return "".join(url.split()).replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
+
+
+def format_bibtex(entry: BibEntry) -> str:
+    """The entry as BibTeX text, one field a line."""
+    lines = [f"  {name} = {{{value}}}" for name, value in entry.fields]
+    return f"@{entry.kind}{{{entry.key},\n" + ",\n".join(lines) + "\n}\n"

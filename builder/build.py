@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from builder.api import api_files
 from builder.categories import papers_in_category, site_categories
+from builder.citations import citation_files
 from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
@@ -21,14 +23,17 @@ from builder.grouping import make_papers, merge_listings, topic_counts
 from builder.lock import site_lock
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
+from builder.opml import opml_file
 from builder.output import OutputFile, check_out_dir, write_site
 from builder.pages import make_pages
 from builder.paths import note_path, paper_path, site_paths
 from builder.records import DayListing, load_day_listings
 from builder.related import related_papers
 from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
+from builder.subscriptions import match_saved_feeds, topic_problems
 from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
+from builder.topics_why import page_reasons
 from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
 
 T = TypeVar("T")
@@ -133,6 +138,8 @@ def load_content(
         paper_ids = {record.id for listing in listings for record in listing.records}
         topic_slugs = {topic.slug for topic in taxonomy.topics}
         problems += check_note_references(notes, paper_ids, topic_slugs)
+    if config is not None and taxonomy is not None:
+        problems += topic_problems(config.saved_feeds, taxonomy.slugs, config.path or "site.yaml")
     if config is None or listings is None or taxonomy is None or notes is None:
         raise ContentError([])
     return Content(config, listings, taxonomy, notes, content_dir.absolute())
@@ -174,6 +181,7 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         static_files,
         categories,
         category_pages,
+        saved_feeds=((feed.slug, feed.title) for feed in content.config.saved_feeds),
     )
     problems: list[Problem] = []
     notes = tuple(
@@ -191,6 +199,8 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         notes_folder,
         categories=categories,
         related=related_papers(papers.values()),
+        saved=match_saved_feeds(content.config.saved_feeds, papers, days),
+        reasons=page_reasons(assignments, pins, content.notes),
     )
 
 
@@ -239,8 +249,12 @@ def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:
     """Every file of the site: pages, feeds, sitemap, robots.txt and static assets."""
     pages = make_pages(site)
     files = [renderer.render_page(page) for page in pages]
-    for feed in make_feeds(site, renderer.render_fragment):
+    feeds = make_feeds(site, renderer.render_fragment)
+    for feed in feeds:
         files += feed_files(feed, site.config)
+    files.append(opml_file(feeds, site.config))
+    files += api_files(site)
+    files += citation_files(p.view.citation for p in pages if p.meta.kind == "paper")
     indexable = [page.meta for page in pages if page.meta.indexable]
     files.append(
         OutputFile("sitemap.xml", renderer.render_text("sitemap.xml", pages=indexable), "sitemap")

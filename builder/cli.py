@@ -104,8 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     topics = commands.add_parser("topics", help="show topics and how papers were classified")
     _content_option(topics)
-    topics.add_argument(
-        "--explain", metavar="ID", help="show the rules that gave a paper its topics"
+    which = topics.add_mutually_exclusive_group()
+    which.add_argument("--explain", metavar="ID", help="show why a paper has its topics")
+    which.add_argument(
+        "--diff",
+        nargs="?",
+        const="HEAD",
+        metavar="REF",
+        help="list the papers whose topics differ from those under topics.yaml at a git ref "
+        "(default: HEAD)",
     )
     topics.set_defaults(run=_run_topics)
     return parser
@@ -177,7 +184,11 @@ def _run_topics(args: argparse.Namespace) -> int:
 
     # Notes pin the papers they discuss, as in a build (drafts are not built, so not counted).
     pins = note_pins(load_notes(args.content / "notes", include_drafts=False))
-    if args.explain:
+    if args.diff:
+        from builder.topics_why import topics_diff_report
+
+        lines = topics_diff_report(args.content, args.diff, pins)
+    elif args.explain:
         lines = explain_paper(args.content, args.explain, pins)
     else:
         lines = topic_counts_report(args.content, pins)

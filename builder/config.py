@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from builder.errors import ContentError, ProblemList
+from builder.subscriptions import SavedFeed, parse_saved_feeds
 from builder.yamlio import LineDict, load_yaml_file
 
 CONFIG_NAME = "site.yaml"
@@ -32,6 +33,7 @@ class SiteConfig:
     home_notes: int = 5
     import_year: int | None = None
     day_order: str = "listing"  # "upvotes": day pages list the most upvoted first
+    saved_feeds: tuple[SavedFeed, ...] = ()  # `feeds:`, feeds by rule (builder.subscriptions)
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -49,7 +51,16 @@ _TEXT_KEYS = ("title", "description", "language", "author", "repo_branch")
 _INT_KEYS = {"topic_page_size": (1, 10_000), "feed_items": (1, 1_000), "home_notes": (0, 100)}
 _IMPORT_KEYS = ("year",)
 _CHOICE_KEYS = {"day_order": ("listing", "upvotes")}
-ALL_KEYS = (*_TEXT_KEYS, "base_url", "repo_url", "theme", *_INT_KEYS, *_CHOICE_KEYS, "import")
+ALL_KEYS = (
+    *_TEXT_KEYS,
+    "base_url",
+    "repo_url",
+    "theme",
+    *_INT_KEYS,
+    *_CHOICE_KEYS,
+    "import",
+    "feeds",
+)
 
 
 def _suggest(key: str, choices: tuple[str, ...] | list[str]) -> str | None:
@@ -115,6 +126,8 @@ def parse_config(data: LineDict, path: Path, problems: ProblemList) -> dict[str,
                     values[key] = value.strip()
         elif key == "import":
             values.update(_parse_import(value, path, line, problems))
+        elif key == "feeds":
+            values["saved_feeds"] = parse_saved_feeds(value, path, line, problems)
     return values
 
 

@@ -10,16 +10,21 @@ from feedgen.feed import FeedGenerator
 
 from builder.categories import papers_in_category
 from builder.config import SiteConfig
+from builder.digests import week_items
 from builder.grouping import papers_in_topic
 from builder.output import OutputFile
 from builder.paths import (
     NOTES,
     NOTES_FEED,
     SITE_FEED,
+    WEEKS,
+    WEEKS_FEED,
     category_feed,
     category_path,
     day_path,
     paper_path,
+    saved_feed,
+    saved_feed_path,
     topic_feed,
     topic_path,
 )
@@ -103,7 +108,8 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
                 entries,
             )
         )
-    return feeds + _category_feeds(site, render)
+    feeds += _category_feeds(site, render) + _saved_feeds(site, render)
+    return [*feeds, _weekly(site, render)]
 
 
 def _category_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
@@ -132,6 +138,45 @@ def _category_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
             )
         )
     return feeds
+
+
+def _saved_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
+    """One feed per rule of site.yaml's `feeds:`; a paper is one item, however often listed."""
+    feeds = []
+    for saved in site.config.saved_feeds:
+        ids = site.saved.get(saved.slug, ())[: site.config.feed_items]
+        entries = tuple(
+            FeedEntry(
+                paper_path(pid),
+                site.papers[pid].record.title,
+                site.papers[pid].first_listed,
+                _summary(site.papers[pid].record.abstract),
+                render("feed_paper.html", {"site": site, "paper": site.papers[pid]}),
+            )
+            for pid in ids
+        )
+        title = f"{site.config.title}: {saved.title}"
+        ref = saved_feed(saved.slug, saved.title)
+        feeds.append(Feed(ref, title, saved.description, saved_feed_path(saved.slug), entries))
+    return feeds
+
+
+def _weekly(site: SiteData, render: FragmentRenderer) -> Feed:
+    """One item a week: its papers by topic, dated by the week's last listing day."""
+    entries = tuple(
+        FeedEntry(
+            item.period.url_path,
+            f"{item.period.label}: {item.paper_count} papers",
+            item.period.last_listed,
+            f"{item.paper_count} papers in {len(item.groups)} topics, "
+            f"{item.period.start:%B} {item.period.start.day} to "
+            f"{item.period.end:%B} {item.period.end.day}, {item.period.end.year}",
+            render("feed_week.html", {"site": site, "week": item}),
+        )
+        for item in week_items(site.days, site.papers, site.topics, site.config.feed_items)
+    )
+    description = "One item a week: the week's papers, grouped by topic."
+    return Feed(WEEKS_FEED, f"{site.config.title}: weekly digest", description, WEEKS, entries)
 
 
 def _newest_first(entries: list[FeedEntry]) -> list[FeedEntry]:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from builder.api import api_page
 from builder.arxiv import arxiv_id, pdf_url
 from builder.bibtex import paper_bibtex
 from builder.categories import category_pages, category_refs
+from builder.citations import paper_citation
+from builder.digests import digest_pages
 from builder.grouping import (
     group_by_topic,
     group_days_by_month,
@@ -17,24 +20,33 @@ from builder.grouping import (
     topic_counts,
 )
 from builder.paths import (
+    API,
     ARCHIVE,
     FEEDS,
     HOME,
     NOT_FOUND,
     NOTES,
     NOTES_FEED,
+    OPML,
     SITE_FEED,
     TOPICS,
+    WEEKS,
+    WEEKS_FEED,
     category_feed,
     category_path,
+    cite_bib,
+    cite_json,
     day_path,
     paper_path,
+    saved_feed,
+    saved_feed_path,
     topic_feed,
     topic_path,
 )
 from builder.reading import split_lead
 from builder.records import Link
 from builder.repo_links import edit_url, new_note_url
+from builder.subscription_pages import saved_feed_pages
 from builder.views import (
     ArchiveView,
     DayView,
@@ -166,6 +178,9 @@ def make_pages(site: SiteData) -> list[Page]:
         site.categories, site.papers, site.days, site.config.topic_page_size, cards.paper
     )
     pages += _paper_pages(site, cards)
+    pages += saved_feed_pages(site, cards.paper)
+    pages += digest_pages(site.days, site.papers, site.topics, cards.topic, cards.paper)
+    pages.append(api_page(site))
     pages += _note_pages(site, cards)
     pages.append(
         Page(
@@ -255,6 +270,7 @@ def _feeds_page(site: SiteData) -> Page:
         (
             FeedListing(SITE_FEED, "Every day's papers and every note, newest first.", HOME),
             FeedListing(NOTES_FEED, "Notes from contributors on the papers.", NOTES),
+            FeedListing(WEEKS_FEED, "One item a week: the week's papers by topic.", WEEKS),
         ),
         tuple(
             FeedListing(topic_feed(topic), topic.description, topic_path(topic.slug))
@@ -264,6 +280,12 @@ def _feeds_page(site: SiteData) -> Page:
             FeedListing(category_feed(c), c.description, category_path(c.slug))
             for c in site.categories
         ),
+        saved=tuple(
+            FeedListing(saved_feed(s.slug, s.title), s.description, saved_feed_path(s.slug))
+            for s in site.config.saved_feeds
+        ),
+        opml=OPML,
+        api=API,
     )
     return Page(
         PageMeta(
@@ -340,6 +362,17 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
             related=tuple(cards.paper(other) for other in site.related.get(paper_id, ())),
             arxiv_pdf=pdf_url(eprint) if (eprint := arxiv_id(paper.record.arxiv or "")) else None,
             bibtex=paper_bibtex(paper_id, paper.record, paper.first_listed),
+            citation=paper_citation(
+                paper_id,
+                paper.record,
+                paper.first_listed,
+                site.config.absolute_url(card.url_path),
+                cite_bib(paper_id),
+                cite_json(paper_id),
+            ),
+            topic_reasons=tuple(
+                (cards.topic(slug), reasons) for slug, reasons in site.reasons.get(paper_id, ())
+            ),
         )
         feeds = tuple(topic_feed(_topic_info(site, slug)) for slug in paper.topics)
         feeds += tuple(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.bibtex import BibEntry
+from builder.citations import Citation
 from builder.config import SiteConfig
 from builder.grouping import Day, Paper, YearGroup
 
@@ -175,6 +176,8 @@ class PaperView:
     related: tuple[PaperCard, ...] = ()  # most alike in title and abstract, best first
     arxiv_pdf: str | None = None
     bibtex: BibEntry | None = None  # only for a paper with an arXiv id
+    citation: Citation | None = None  # BibTeX and CSL-JSON for every paper, and their files
+    topic_reasons: tuple[tuple[TopicRef, tuple[str, ...]], ...] = ()  # why it has each topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +208,9 @@ class FeedsView:
     site: tuple[FeedListing, ...]  # the whole-site feed and the notes feed
     topics: tuple[FeedListing, ...]  # one per topic, in taxonomy order
     categories: tuple[FeedListing, ...] = ()  # one per arXiv category, by name
+    saved: tuple[FeedListing, ...] = ()  # feeds by rule from site.yaml's `feeds:`
+    opml: str | None = None  # site path of the OPML file listing every feed
+    api: str | None = None  # site path of the JSON API's page
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,3 +250,7 @@ class SiteData:
     # paper id -> ids of the papers most alike, best first (builder.related)
     related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     categories: tuple[TopicInfo, ...] = ()  # arXiv categories some paper has, by name
+    # saved-search feed slug -> its papers, newest first (builder.subscriptions)
+    saved: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # paper id -> (topic slug, reasons) in the paper's topic order (builder.topics)
+    reasons: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)

@@ -41,9 +41,12 @@ def feeds(tmp_path_factory) -> dict[str, bytes]:
     }
 
 
-def test_there_is_a_feed_pair_for_the_site_the_notes_and_every_topic(feeds):
+def test_there_is_a_feed_pair_for_the_site_the_notes_and_every_topic(feeds, config):
     topics = (CONTENT / "topics.yaml").read_text().count("\n  - slug: ") + 1  # + other
-    assert len(feeds) == 2 * (2 + topics)
+    # and the weekly digest, and each saved-search feed of site.yaml
+    assert len(feeds) == 2 * (3 + topics + len(config.saved_feeds))
+    assert {"weeks/feed.xml", "weeks/atom.xml"} <= set(feeds)
+    assert {f"feeds/{feed.slug}/feed.xml" for feed in config.saved_feeds} <= set(feeds)
     assert {"feed.xml", "atom.xml", "notes/feed.xml", "notes/atom.xml"} <= set(feeds)
 
 

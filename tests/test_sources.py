@@ -536,7 +536,7 @@ def main_of(html: str) -> str:
 
 
 def bibtex_of(html: str) -> str:
-    return unescape(re.search(r'<pre class="bibtex"[^>]*><code>(.*?)</code></pre>', html, re.S)[1])
+    return unescape(re.search(r'<textarea class="bibtex[^>]*>(.*?)</textarea>', html, re.S)[1])
 
 
 def test_a_paper_page_shows_authors_arxiv_links_categories_upvotes(rich_site):
@@ -641,7 +641,9 @@ def test_a_site_without_these_fields_renders_as_before(tmp_path):
     assert not (tmp_path / "site" / "categories").exists()
     for path in (tmp_path / "site").rglob("*.html"):
         text = path.read_text()
-        assert "categories/" not in text and "bibtex" not in text and "et al." not in text
+        assert "categories/" not in text and "et al." not in text
+        # Every paper has a BibTeX entry, but only an arXiv id gives it an eprint.
+        assert "eprint" not in text and "archivePrefix" not in text
     # The fixture site's every page is also compared byte for byte in test_golden.py.
 
 
