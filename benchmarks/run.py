@@ -39,9 +39,10 @@ PLOT = HERE / "results" / "build-time.png"
 README = HERE / "README.md"
 PEER_NAMES = ("hugo", "pelican")
 PEER_OUTPUT = {"hugo": "public", "pelican": "output"}
-# What is taken from the commit under test: the code, the theme, and the default content the
-# corpus is made from (its records, site.yaml and topics.yaml must suit that code).
-SNAPSHOT = ("builder", "themes", "content")
+# Parts of the tree whose uncommitted changes `--ref worktree` reports. A snapshot is the whole
+# commit: the code reads files beside it (themes/, schemas/, …) and the corpus is made from
+# its content/ (records, site.yaml and topics.yaml must suit that code).
+SNAPSHOT = ("builder", "themes", "content", "schemas")
 
 # Build stages the issue wants timed on their own once litdigest has them: (label, the
 # `litdigest build` flag that leaves the stage out). A stage's cost is the full build minus
@@ -185,7 +186,7 @@ def version_of(command: list) -> str:
 
 
 def snapshot(ref: str) -> tuple[Path, str]:
-    """litdigest (SNAPSHOT) at a commit, unpacked under .work/: others may
+    """litdigest at a commit, unpacked under .work/: others may
     edit the working tree while a benchmark runs, a commit stays put. `worktree`: the tree."""
     if ref == "worktree":
         dirty = version_of(["git", "-C", REPO, "status", "--porcelain", "--", *SNAPSHOT])
@@ -195,15 +196,16 @@ def snapshot(ref: str) -> tuple[Path, str]:
     if commit in ("", "?"):
         raise SystemExit(f"--ref {ref}: not a commit of {REPO}")
     target = WORK / f"src-{commit}"
-    if not all((target / name).is_dir() for name in SNAPSHOT):
+    if not (target / ".complete").is_file():
         archive = subprocess.run(
-            ["git", "-C", REPO, "archive", "--format=tar", commit, *SNAPSHOT],
+            ["git", "-C", REPO, "archive", "--format=tar", commit],
             capture_output=True,
             check=True,
         ).stdout
         shutil.rmtree(target, ignore_errors=True)
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(target, filter="data")
+        (target / ".complete").touch()
     return target, f"commit {commit}" + (f" ({ref})" if ref != commit else "")
 
 
