@@ -14,7 +14,6 @@ import io
 import os
 import re
 import shutil
-import time
 import unicodedata
 from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
@@ -648,13 +647,10 @@ def test_bounded_inputs(built: Project, tmp_path: Path, name: str):
     shutil.copytree(built.root, project.root, symlinks=True)
     setup(project)
     before = project.state()
-    started = time.monotonic()
-    result = litdigest(*args, cwd=project.root)
-    elapsed = time.monotonic() - started
+    result = litdigest(*args, cwd=project.root)  # a hang fails by the timeout
     assert result.returncode == status, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     if last is not None:
         assert result.stderr.splitlines()[0] == last
     if status:
         assert project.state() == before
-    assert elapsed < 45, f"took {elapsed:.0f} s"
