@@ -30,6 +30,7 @@ from builder.paths import note_path, paper_path, site_paths
 from builder.records import DayListing, load_day_listings
 from builder.related import related_papers
 from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
+from builder.search import index_site
 from builder.subscriptions import match_saved_feeds, topic_problems
 from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
@@ -78,16 +79,19 @@ def build_site(
     out_dir: Path | None = None,
     base_url: str | None = None,
     drafts: bool = False,
+    search: bool = True,
 ) -> BuildSummary:
+    """Build the site into `out_dir`; `search` also indexes it (builder.search) before the
+    swap, so a failed index leaves the old site in place."""
     started = time.perf_counter()
     content_dir = Path(content_dir)
     out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
     check_out_dir(out_dir, content_dir)
     with site_lock(out_dir):  # one build at a time, from reading content to the swap
         content, theme, site = prepare_site(content_dir, base_url, drafts)
-        renderer = Renderer(theme, content.config)
+        renderer = Renderer(theme, content.config, search=search)
         files = render_site(site, renderer)
-        write_site(files, out_dir)
+        write_site(files, out_dir, before_swap=index_site if search else None)
     pages = sum(1 for f in files if f.path.endswith(".html"))
     feeds = sum(1 for f in files if f.path.endswith(("feed.xml", "atom.xml")))
     return BuildSummary(
@@ -247,7 +251,7 @@ def _note_input(
 
 def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:
     """Every file of the site: pages, feeds, sitemap, robots.txt and static assets."""
-    pages = make_pages(site)
+    pages = make_pages(site, search=renderer.search)
     files = [renderer.render_page(page) for page in pages]
     feeds = make_feeds(site, renderer.render_fragment)
     for feed in feeds:

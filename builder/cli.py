@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="output folder (default: site/ beside content/)")
     build.add_argument("--base-url", help="override base_url from site.yaml")
     build.add_argument("--drafts", action="store_true", help="include draft notes")
+    build.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="skip the search index (Pagefind): no search page or search box",
+    )
     build.set_defaults(run=_run_build)
 
     serve = commands.add_parser(
@@ -139,7 +145,13 @@ def _run_import(args: argparse.Namespace) -> int:
 def _run_build(args: argparse.Namespace) -> int:
     from builder.build import build_site
 
-    summary = build_site(args.content, out_dir=args.out, base_url=args.base_url, drafts=args.drafts)
+    summary = build_site(
+        args.content,
+        out_dir=args.out,
+        base_url=args.base_url,
+        drafts=args.drafts,
+        search=args.search,
+    )
     print(summary)
     return EXIT_OK
 

@@ -17,7 +17,7 @@ import ctypes.util
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import NoReturn
@@ -114,6 +114,7 @@ def check_out_dir(out_dir: Path, content_dir: Path | None = None) -> None:
 def write_site(
     files: Iterable[OutputFile],
     out_dir: Path,
+    before_swap: Callable[[Path], None] | None = None,
 ) -> int:
     """Write all files into a new folder and swap it in for `out_dir`; returns files written.
 
@@ -135,6 +136,8 @@ def write_site(
             target.write_bytes(file.data)
         writing = out_dir
         staging.chmod(0o755)
+        if before_swap is not None:  # e.g. the search index; if it fails, nothing is swapped
+            before_swap(staging)
         _swap_in(staging, out_dir)
     except BaseException as error:
         if staging is not None:

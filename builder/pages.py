@@ -28,6 +28,8 @@ from builder.paths import (
     NOTES,
     NOTES_FEED,
     OPML,
+    SEARCH,
+    SEARCH_BUNDLE,
     SITE_FEED,
     TOPICS,
     WEEKS,
@@ -63,6 +65,7 @@ from builder.views import (
     Pagination,
     PaperCard,
     PaperView,
+    SearchView,
     SiteData,
     TextPiece,
     TopicInfo,
@@ -147,8 +150,9 @@ class _Cards:
 # -- pages ------------------------------------------------------------------------------
 
 
-def make_pages(site: SiteData) -> list[Page]:
-    """Every HTML page of the site, each with the view its template receives."""
+def make_pages(site: SiteData, search: bool = False) -> list[Page]:
+    """Every HTML page of the site, each with the view its template receives; the search
+    page only when `search` (the build indexes the site)."""
     note_counts: dict[str, int] = {}
     for note in site.notes:
         for paper_id in note.papers:
@@ -158,6 +162,8 @@ def make_pages(site: SiteData) -> list[Page]:
     day_views = _day_views(site, cards, topic_order)
     pages = [_home_page(site, day_views), _archive_page(site), _topics_index_page(site, cards)]
     pages.append(_feeds_page(site))
+    if search:
+        pages.append(_search_page(site))
     pages += [
         Page(
             PageMeta(
@@ -298,6 +304,21 @@ def _feeds_page(site: SiteData) -> Page:
         "feeds.html",
         view,
         "feeds page",
+    )
+
+
+def _search_page(site: SiteData) -> Page:
+    return Page(
+        PageMeta(
+            "search",
+            SEARCH,
+            "Search",
+            "Search the titles, authors and abstracts of the papers and the text of the notes.",
+            (SITE_FEED,),
+        ),
+        "search.html",
+        SearchView(SEARCH_BUNDLE, len(site.papers), len(site.notes)),
+        "search page",
     )
 
 

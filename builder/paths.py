@@ -10,6 +10,8 @@ from builder.views import FeedRef, TopicInfo
 HOME, ARCHIVE, TOPICS, NOTES = "", "archive/", "topics/", "notes/"
 CATEGORIES = "categories/"  # only when some paper has arXiv categories
 FEEDS = "feeds/"  # every feed of the site, with URLs to copy into a reader
+SEARCH = "search/"  # only when the build makes a search index (not --no-search)
+SEARCH_BUNDLE = "pagefind/"  # the index and Pagefind's scripts, written by builder.search
 NOT_FOUND, SITEMAP, ROBOTS = "404.html", "sitemap.xml", "robots.txt"
 FIXED_PAGES = (HOME, ARCHIVE, TOPICS, NOTES, FEEDS, NOT_FOUND, SITEMAP, ROBOTS)
 

@@ -84,7 +84,7 @@ def _month_name(month: int) -> str:
 class Renderer:
     """One compiled Jinja environment per build; pages rendered in any order give the same bytes."""
 
-    def __init__(self, theme: Theme, config: SiteConfig):
+    def __init__(self, theme: Theme, config: SiteConfig, search: bool = False):
         self.theme = theme
         self.config = config
         loader = jinja2.ChoiceLoader(
@@ -101,13 +101,13 @@ class Renderer:
         self.env.filters.update(
             long_date=_long_date, short_date=_short_date, month_name=_month_name
         )
-        self.env.globals.update(config=config)
+        self.env.filters.update(other_days=other_days)
+        self.env.globals.update(config=config, search=search)  # search: the site has an index
+        self.search = search
 
     def render_page(self, page: Page) -> OutputFile:
         meta = page.meta
         absolute = meta.kind == "notfound"  # served at any path, so links start at the root
-
-        self.env.filters.update(other_days=other_days)
 
         def url(site_path: str) -> str:
             if absolute:

@@ -214,6 +214,13 @@ class FeedsView:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchView:
+    bundle: str  # site path of Pagefind's folder: its UI and the index
+    paper_count: int
+    note_count: int
+
+
+@dataclass(frozen=True, slots=True)
 class NotFoundView:
     latest_day: dt.date | None
 

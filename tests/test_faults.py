@@ -102,12 +102,13 @@ def test_a_build_killed_at_random_moments_leaves_the_old_or_the_new_site(two_con
         process = spawn(content, site)
         if run % 3:
             # Most kills land while files are written: wait for the staging folder to appear,
-            # then kill within the next moments (writing and swapping take about half a second).
+            # then kill within the next moments (writing, the search index and swapping take
+            # about a second and a half).
             deadline = time.monotonic() + 120
             while not set(root.glob(".site-new-*")) - left and process.poll() is None:
                 assert time.monotonic() < deadline, "the build never started writing"
                 time.sleep(0.002)
-            time.sleep(chance.uniform(0, 0.7))
+            time.sleep(chance.uniform(0, 1.6))
         else:
             time.sleep(chance.uniform(0, duration * 1.3))
         writing_kills += bool(set(root.glob(".site-new-*")) - left)
@@ -193,7 +194,13 @@ def test_staging_folders_of_killed_builds_are_removed_by_the_next_build(tmp_path
 def test_a_full_disk_is_one_clear_error_and_the_old_site_stays(tmp_path):
     content, site = fixture_project(tmp_path)
     before = tree(site)
-    largest = max(len(data) for data in before.values() if isinstance(data, bytes))
+    # Pagefind's bundle holds the largest files, written after litdigest's own: the limit is
+    # set by litdigest's files, so that its writes are the ones that fail.
+    largest = max(
+        len(data)
+        for path, data in before.items()
+        if isinstance(data, bytes) and not path.startswith("pagefind/")
+    )
     # The file size limit stands for a full disk: every write past it fails with EFBIG.
     result = litdigest(
         "build", "--content", content, "--out", site, cwd=tmp_path, file_size=largest // 2

@@ -119,7 +119,9 @@ FIND_DANGER = """
   }
   // The theme's own markup may hold an <svg> logo and JSON-LD in <head>; a note may not.
   const active = "script:not(head > script[type='application/ld+json']), "
-    + "iframe, frame, object, embed, applet, form, base, body style, "
+    + "iframe, frame, object, embed, applet, base, body style, "
+    // …and the header's search form (the theme's, when the site has search); a note may not.
+    + "form:not(.site-header .site-search), "
     + "body link, body meta, meta[http-equiv=refresh i], .prose svg, .prose math, "
     + ".prose input, .prose button, .prose textarea, .prose select, .prose video, .prose audio";
   for (const element of document.querySelectorAll(active)) {
