@@ -9,6 +9,7 @@ from builder.api import api_page
 from builder.arxiv import arxiv_id, pdf_url
 from builder.bibtex import paper_bibtex
 from builder.categories import category_pages, category_refs
+from builder.charts import papers_over_time, papers_per_day
 from builder.citations import paper_citation
 from builder.digests import digest_pages
 from builder.grouping import (
@@ -246,7 +247,12 @@ def _home_page(site: SiteData, day_views: list[DayView]) -> Page:
 
 
 def _archive_page(site: SiteData) -> Page:
-    view = ArchiveView(group_days_by_month(site.days), len(site.days), len(site.papers))
+    view = ArchiveView(
+        group_days_by_month(site.days),
+        len(site.days),
+        len(site.papers),
+        chart=papers_per_day(site.days),
+    )
     return Page(
         PageMeta(
             "archive", ARCHIVE, "Archive", "Every listing day, by year and month.", (SITE_FEED,)
@@ -329,6 +335,11 @@ def _topic_pages(site: SiteData, cards: _Cards) -> list[Page]:
         chunks = paginate(ids, site.config.topic_page_size)
         numbers = tuple((n, topic_path(topic.slug, n)) for n in range(1, len(chunks) + 1))
         feed = topic_feed(topic)
+        chart = papers_over_time(
+            topic.name,
+            (site.papers[pid].first_listed for pid in ids),
+            [day.date for day in site.days],
+        )
         for number, chunk in enumerate(chunks, start=1):
             pagination = Pagination(
                 number,
@@ -344,6 +355,7 @@ def _topic_pages(site: SiteData, cards: _Cards) -> list[Page]:
                 tuple(cards.paper(pid) for pid in chunk),
                 pagination,
                 feed,
+                chart=chart,
             )
             title = topic.name if number == 1 else f"{topic.name} (page {number})"
             pages.append(

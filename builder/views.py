@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from builder.bibtex import BibEntry
+from builder.charts import BarChart
 from builder.citations import Citation
 from builder.config import SiteConfig
 from builder.grouping import Day, Paper, YearGroup
@@ -133,6 +134,7 @@ class ArchiveView:
     years: tuple[YearGroup, ...]
     day_count: int
     paper_count: int
+    chart: BarChart | None = None  # papers per listing day
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,7 @@ class TopicView:
     papers: tuple[PaperCard, ...]
     pagination: Pagination
     feed: FeedRef
+    chart: BarChart | None = None  # the topic's papers over time
 
 
 @dataclass(frozen=True, slots=True)
