@@ -6,6 +6,7 @@ same consistent picture and a bad input never leaves a half-written site.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from builder.api import api_files
+from builder.api import SCHEMA_DIR, api_files
+from builder.cache import (
+    Manifest,
+    cache_path,
+    fingerprint,
+    intact,
+    link_unchanged,
+    load_manifest,
+    record_site,
+    render_key,
+    render_salt,
+    save_manifest,
+    up_to_date,
+)
 from builder.categories import papers_in_category, site_categories
 from builder.citations import citation_files
 from builder.config import SiteConfig, load_config
@@ -24,12 +38,19 @@ from builder.lock import site_lock
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
-from builder.output import OutputFile, check_out_dir, write_site
+from builder.output import OutputFile, check_out_dir, remove_leftovers, write_site
 from builder.pages import make_pages
 from builder.paths import note_path, paper_path, site_paths
 from builder.records import DayListing, load_day_listings
 from builder.related import related_papers
-from builder.render import Renderer, Theme, relative_url, resolve_theme, static_names
+from builder.render import (
+    DEFAULT_THEME,
+    Renderer,
+    Theme,
+    relative_url,
+    resolve_theme,
+    static_names,
+)
 from builder.search import index_site
 from builder.subscriptions import match_saved_feeds, topic_problems
 from builder.symlinks import links_leaving
@@ -48,11 +69,20 @@ class BuildSummary:
     papers: int
     notes: int
     seconds: float
+    rendered: int = 0  # pages rendered afresh
+    reused: int = 0  # pages whose inputs were unchanged, taken from the current site
+    written: int = 0  # files written; the others were unchanged and linked
+    up_to_date: bool = False  # nothing changed: the site was left as it was
 
     def __str__(self) -> str:
+        site = (
+            f"{self.pages} pages and {self.feeds} feeds ({self.papers} papers, {self.notes} notes)"
+        )
+        if self.up_to_date:
+            return f"Up to date: {site} in {self.out_dir}, nothing to do ({self.seconds:.1f} s)"
         return (
-            f"Built {self.pages} pages and {self.feeds} feeds ({self.papers} papers, "
-            f"{self.notes} notes) into {self.out_dir} in {self.seconds:.1f} s"
+            f"Built {site} into {self.out_dir} in {self.seconds:.1f} s: "
+            f"{self.rendered} pages rendered, {self.reused} reused, {self.written} files written"
         )
 
 
@@ -80,6 +110,7 @@ def build_site(
     base_url: str | None = None,
     drafts: bool = False,
     search: bool = True,
+    clean: bool = False,
 ) -> BuildSummary:
     """Build the site into `out_dir`; `search` also indexes it (builder.search) before the
     swap, so a failed index leaves the old site in place."""
@@ -87,16 +118,74 @@ def build_site(
     content_dir = Path(content_dir)
     out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
     check_out_dir(out_dir, content_dir)
+    site_dir = out_dir.absolute()
     with site_lock(out_dir):  # one build at a time, from reading content to the swap
+        remove_leftovers(site_dir)  # of builds killed before they finished
+        manifest_file = cache_path(content_dir.absolute().parent, out_dir)
+        previous = None if clean else load_manifest(manifest_file)
+        inputs = fingerprint(_input_folders(content_dir, base_url), (base_url, drafts, search))
+        if up_to_date(previous, inputs, site_dir):
+            assert previous is not None
+            return _unchanged_summary(out_dir, previous, time.perf_counter() - started)
         content, theme, site = prepare_site(content_dir, base_url, drafts)
         renderer = Renderer(theme, content.config, search=search)
-        files = render_site(site, renderer)
+        salt = render_salt(theme, content.config, search)
+        files, keys, rendered = render_site(site, renderer, previous, site_dir, salt)
+        files = link_unchanged(files, previous, site_dir)
         write_site(files, out_dir, before_swap=index_site if search else None)
+        _save_manifest(manifest_file, record_site(site_dir, inputs, files, keys, previous))
     pages = sum(1 for f in files if f.path.endswith(".html"))
     feeds = sum(1 for f in files if f.path.endswith(("feed.xml", "atom.xml")))
     return BuildSummary(
-        out_dir, pages, feeds, len(site.papers), len(site.notes), time.perf_counter() - started
+        out_dir,
+        pages,
+        feeds,
+        len(site.papers),
+        len(site.notes),
+        time.perf_counter() - started,
+        rendered,
+        len(keys) - rendered,
+        sum(1 for f in files if f.link_from is None),
     )
+
+
+def _input_folders(content_dir: Path, base_url: str | None) -> list[Path]:
+    """Every folder a build reads: content, the theme folders and the API schemas."""
+    try:
+        config = load_config(content_dir, base_url)
+        themes = list(resolve_theme(config, content_dir.absolute().parent).folders)
+    except ContentError:  # the build itself will report it
+        themes = [DEFAULT_THEME]
+    folders = [content_dir.absolute(), *themes]
+    return [*folders, SCHEMA_DIR] if SCHEMA_DIR.is_dir() else folders
+
+
+def _unchanged_summary(out_dir: Path, manifest: Manifest, seconds: float) -> BuildSummary:
+    names = list(manifest.files)
+    pages = sum(1 for name in names if name.endswith(".html"))
+    return BuildSummary(
+        out_dir,
+        pages,
+        sum(1 for name in names if name.endswith(("feed.xml", "atom.xml"))),
+        sum(1 for name in names if name.startswith("papers/") and name.endswith("/index.html")),
+        sum(
+            1
+            for name in names
+            if name.startswith("notes/") and name.count("/") == 2 and name.endswith("/index.html")
+        ),
+        seconds,
+        0,
+        pages,
+        0,
+        up_to_date=True,
+    )
+
+
+def _save_manifest(path: Path, manifest: Manifest) -> None:
+    """The cache only saves time: a cache folder that cannot be written costs the next build
+    its shortcuts, never this build its site."""
+    with contextlib.suppress(OSError):
+        save_manifest(path, manifest)
 
 
 def prepare_site(
@@ -249,10 +338,37 @@ def _note_input(
     )
 
 
-def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:
-    """Every file of the site: pages, feeds, sitemap, robots.txt and static assets."""
+def render_site(
+    site: SiteData,
+    renderer: Renderer,
+    previous: Manifest | None = None,
+    site_dir: Path | None = None,
+    salt: str = "",
+) -> tuple[list[OutputFile], dict[str, str], int]:
+    """Every file of the site: pages, feeds, sitemap, robots.txt and static assets.
+
+    A page whose render key (`salt` and its view) is the one `previous` recorded, and whose
+    file in `site_dir` is intact, is linked from there instead of rendered. Returns the files,
+    each page's render key, and how many pages were rendered.
+    """
     pages = make_pages(site, search=renderer.search)
-    files = [renderer.render_page(page) for page in pages]
+    files: list[OutputFile] = []
+    keys: dict[str, str] = {}
+    rendered = 0
+    for page in pages:
+        path = page.meta.output_path
+        keys[path] = key = render_key(salt, page.template, page.meta, page.view)
+        record = previous.files.get(path) if previous is not None else None
+        if (
+            record is not None
+            and site_dir is not None
+            and record.render_key == key
+            and intact(site_dir, path, record)
+        ):
+            files.append(OutputFile(path, b"", page.source, link_from=site_dir / path))
+        else:
+            files.append(renderer.render_page(page))
+            rendered += 1
     feeds = make_feeds(site, renderer.render_fragment)
     for feed in feeds:
         files += feed_files(feed, site.config)
@@ -265,7 +381,7 @@ def render_site(site: SiteData, renderer: Renderer) -> list[OutputFile]:
     )
     files.append(OutputFile("robots.txt", renderer.render_text("robots.txt"), "robots.txt"))
     files += renderer.static_files()
-    return files
+    return files, keys, rendered
 
 
 def note_pins(notes: Iterable[Note]) -> dict[str, tuple[Pin, ...]]:

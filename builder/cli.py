@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_false",
         help="skip the search index (Pagefind): no search page or search box",
     )
+    build.add_argument(
+        "--clean",
+        action="store_true",
+        help="ignore the build cache: render every page afresh (the output is the same)",
+    )
     build.set_defaults(run=_run_build)
 
     serve = commands.add_parser(
@@ -151,6 +156,7 @@ def _run_build(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         drafts=args.drafts,
         search=args.search,
+        clean=args.clean,
     )
     print(summary)
     return EXIT_OK

@@ -35,6 +35,9 @@ class OutputFile:
     path: str  # relative to the site root, with "/" separators
     data: bytes
     source: str  # what produced it, for error messages
+    # The current site's copy, unchanged: linked into the new site instead of written
+    # (builder.cache decides), so an unchanged file keeps its inode and time.
+    link_from: Path | None = None
 
 
 def check_output_paths(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
@@ -133,7 +136,10 @@ def write_site(
             writing = out_dir / relative
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(file.data)
+            if file.link_from is not None:
+                _link_or_copy(file.link_from, target)
+            else:
+                target.write_bytes(file.data)
         writing = out_dir
         staging.chmod(0o755)
         if before_swap is not None:  # e.g. the search index; if it fails, nothing is swapped
@@ -146,6 +152,14 @@ def write_site(
             raise _write_error(error, writing, out_dir) from None
         raise
     return len(by_path) - 1  # the marker is not counted
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link an unchanged file of the current site; copy it where links are impossible."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def remove_leftovers(out_dir: Path) -> list[Path]:

@@ -140,7 +140,7 @@ def test_two_builds_started_at_once_take_turns(two_contents, references, tmp_pat
         with process.stderr:
             assert process.wait(timeout=300) == 0, process.stderr.read()
     assert which(site, references) in ("old", "new")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".cache") == ["site"]
 
 
 def fixture_project(tmp_path: Path) -> tuple[Path, Path]:
@@ -187,7 +187,11 @@ def test_staging_folders_of_killed_builds_are_removed_by_the_next_build(tmp_path
         (tmp_path / name / "papers" / "half.html").write_text("<p>half")
     (tmp_path / ".sites-new-keep").mkdir()  # another output folder's: not ours to remove
     build_site(content, out_dir=site)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".sites-new-keep", "content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".cache") == [
+        ".sites-new-keep",
+        "content",
+        "site",
+    ]
 
 
 @pytest.mark.slow
@@ -203,7 +207,14 @@ def test_a_full_disk_is_one_clear_error_and_the_old_site_stays(tmp_path):
     )
     # The file size limit stands for a full disk: every write past it fails with EFBIG.
     result = litdigest(
-        "build", "--content", content, "--out", site, cwd=tmp_path, file_size=largest // 2
+        "build",
+        "--clean",
+        "--content",
+        content,
+        "--out",
+        site,
+        cwd=tmp_path,
+        file_size=largest // 2,
     )
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -213,7 +224,7 @@ def test_a_full_disk_is_one_clear_error_and_the_old_site_stays(tmp_path):
     ), lines[0]
     assert lines[1] == "litdigest: 1 error(s); nothing was written"
     assert tree(site) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".cache") == ["content", "site"]
 
 
 @pytest.mark.parametrize(
@@ -239,13 +250,13 @@ def test_a_failing_write_is_one_clear_error_and_the_old_site_stays(
         return real_write(path, data)
 
     monkeypatch.setattr(Path, "write_bytes", write_bytes)
-    assert main(["build", "--content", "content", "--out", "site"]) == 1
+    assert main(["build", "--clean", "--content", "content", "--out", "site"]) == 1
     assert capsys.readouterr().err.splitlines() == [
         f"site/archive/index.html: error: cannot write the site: {message} (site is unchanged)",
         "litdigest: 1 error(s); nothing was written",
     ]
     assert tree(site) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".cache") == ["content", "site"]
 
 
 def test_an_output_folder_that_cannot_be_created_is_one_clear_error(tmp_path, monkeypatch):
@@ -257,7 +268,7 @@ def test_an_output_folder_that_cannot_be_created_is_one_clear_error(tmp_path, mo
 
     monkeypatch.setattr(output.tempfile, "mkdtemp", refuse)
     with pytest.raises(ContentError) as error:
-        build_site(content, out_dir=site)
+        build_site(content, out_dir=site, clean=True)
     assert [p.format() for p in error.value.problems] == [
         ".: error: cannot write the site: Permission denied (site is unchanged)"
     ]
@@ -269,7 +280,7 @@ def test_an_unwritable_parent_folder_is_one_clear_error(tmp_path):
     before = tree(site)
     tmp_path.chmod(0o555)
     try:
-        result = litdigest("build", "--content", content, "--out", site, cwd=tmp_path)
+        result = litdigest("build", "--clean", "--content", content, "--out", site, cwd=tmp_path)
     finally:
         tmp_path.chmod(0o755)
     assert result.returncode == 1 and "Permission denied" in result.stderr
@@ -277,17 +288,16 @@ def test_an_unwritable_parent_folder_is_one_clear_error(tmp_path):
     assert tree(site) == before
 
 
-def test_there_is_no_build_cache_so_a_damaged_one_changes_nothing(tmp_path):
-    """No build reads a cache yet (issue 6 adds one, and this test with it): garbage where
-    a cache would live beside the content must not change the site."""
+def test_an_unusable_cache_folder_costs_time_not_the_site(tmp_path):
+    """The cache folder taken by a file: nothing can be read or saved there, and the build
+    still writes the right site (damaged manifests: tests/test_incremental.py)."""
     content, site = fixture_project(tmp_path)
     expected = tree(site)
-    cache = tmp_path / ".cache" / "build"
-    cache.mkdir(parents=True)
-    (cache / "state.json").write_bytes(b"\x00{not json")
-    (cache / "pages").write_text("truncated")
-    build_site(content, out_dir=site)
+    shutil.rmtree(tmp_path / ".cache", ignore_errors=True)
+    (tmp_path / ".cache").write_bytes(b"\x00{not a folder")
+    summary = build_site(content, out_dir=site, clean=False)
     assert tree(site) == expected
+    assert summary.rendered == summary.pages
 
 
 def test_the_marker_is_what_lets_a_build_replace_a_folder(tmp_path):

@@ -1,0 +1,200 @@
+"""The build cache: what the last build of an output folder wrote, so the next one can skip
+work.
+
+The manifest (JSON under `.cache/build/`, one per output folder) records a fingerprint of
+every input and, per output file, its hash, size, modification time and, for pages, the key of
+what it was rendered from. A page whose render key is unchanged, and whose file in the
+current site still has the recorded size and time, is linked into the new site instead of
+rendered; any other file whose bytes are unchanged is linked instead of rewritten. A
+missing, unreadable, damaged or foreign manifest is ignored: the cost is a full build, never a
+wrong site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
+
+import builder
+from builder.output import OutputFile
+from builder.render import Theme
+
+OutputFileLike = TypeVar("OutputFileLike", bound=OutputFile)
+
+CACHE_VERSION = 1
+_BUILDER_DIR = Path(builder.__file__).resolve().parent
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    sha: str
+    size: int
+    mtime_ns: int
+    render_key: str = ""  # pages only: what the page was rendered from
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    inputs: str  # fingerprint of every input of the build that wrote the site
+    files: Mapping[str, FileRecord]
+
+
+def cache_path(project_dir: Path, out_dir: Path) -> Path:
+    """Where the manifest of one output folder lives."""
+    name = hashlib.sha256(os.fsencode(out_dir.absolute())).hexdigest()[:16]
+    return project_dir / ".cache" / "build" / f"{name}.json"
+
+
+def fingerprint(paths: Iterable[Path], options: object) -> str:
+    """A fingerprint of the inputs: every file's path and bytes, the builder's own code, and
+    the build options. Any edit, addition or removal changes it. Bytes, not times: two saves
+    within one clock tick must not look alike, and hashing is cheap beside building."""
+    digest = hashlib.blake2b(repr(options).encode(), digest_size=32)
+    for folder in sorted({*paths, _BUILDER_DIR}):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else [folder]:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(f"{path}\0".encode())
+                digest.update(hashlib.blake2b(path.read_bytes(), digest_size=32).digest())
+    return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The builder's own source: a change to it changes every render key."""
+    digest = hashlib.sha256()
+    for path in sorted(_BUILDER_DIR.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def render_salt(theme: Theme, config: object, search: bool) -> str:
+    """What every page's rendering depends on besides its own view: the builder's code, the
+    theme's files and the site configuration."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for folder in theme.folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(repr((config, search)).encode())
+    return digest.hexdigest()
+
+
+def render_key(salt: str, template: str, meta: object, view: object) -> str:
+    """What a page is rendered from. Equal views pickle alike; where two pickles of equal
+    data differ, the only cost is a render that could have been skipped."""
+    digest = hashlib.sha256(salt.encode())
+    digest.update(template.encode())
+    digest.update(pickle.dumps((meta, view), protocol=5))
+    return digest.hexdigest()
+
+
+def load_manifest(path: Path) -> Manifest | None:
+    """The manifest, or None when it is missing or cannot be trusted."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        body = data["body"]
+        if data["check"] != _checksum(body) or body["version"] != CACHE_VERSION:
+            return None
+        files = {
+            name: FileRecord(entry[0], int(entry[1]), int(entry[2]), entry[3])
+            for name, entry in body["files"].items()
+        }
+        return Manifest(str(body["inputs"]), files)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return None
+
+
+def save_manifest(path: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically, with a checksum so damage is detected."""
+    body = {
+        "version": CACHE_VERSION,
+        "inputs": manifest.inputs,
+        "files": {
+            name: [record.sha, record.size, record.mtime_ns, record.render_key]
+            for name, record in sorted(manifest.files.items())
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps({"check": _checksum(body), "body": body}), encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def intact(site: Path, name: str, record: FileRecord) -> bool:
+    """Whether the site's file is still the one the manifest describes."""
+    try:
+        stat = (site / name).stat()
+    except OSError:
+        return False
+    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _checksum(body: object) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def link_unchanged(
+    files: Iterable[OutputFileLike], previous: Manifest | None, site: Path
+) -> list[OutputFileLike]:
+    """Each file whose bytes equal the current site's intact copy, marked to be linked."""
+    if previous is None:
+        return list(files)
+    kept = []
+    for file in files:
+        record = previous.files.get(file.path)
+        if (
+            file.link_from is None
+            and record is not None
+            and record.sha == sha(file.data)
+            and intact(site, file.path, record)
+        ):
+            file = replace(file, link_from=site / file.path)
+        kept.append(file)
+    return kept
+
+
+def record_site(
+    site: Path,
+    inputs: str,
+    files: Iterable[OutputFileLike],
+    render_keys: Mapping[str, str],
+    previous: Manifest | None,
+) -> Manifest:
+    """The manifest of the site just swapped in: every file in it, as it now is."""
+    known = {file.path: file for file in files}
+    records: dict[str, FileRecord] = {}
+    for path in sorted(site.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(site).as_posix()
+        file = known.get(name)
+        if file is not None and file.link_from is None:
+            digest = sha(file.data)
+        elif file is not None and previous is not None and name in previous.files:
+            digest = previous.files[name].sha
+        else:  # written by a later step (the search index)
+            digest = sha(path.read_bytes())
+        stat = path.stat()
+        records[name] = FileRecord(
+            digest, stat.st_size, stat.st_mtime_ns, render_keys.get(name, "")
+        )
+    return Manifest(inputs, records)
+
+
+def up_to_date(previous: Manifest | None, inputs: str, site: Path) -> bool:
+    """Nothing changed since the build that wrote `site`, and the site is still as written."""
+    return (
+        previous is not None
+        and previous.inputs == inputs
+        and bool(previous.files)
+        and all(intact(site, name, record) for name, record in previous.files.items())
+    )

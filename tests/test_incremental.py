@@ -1,0 +1,156 @@
+"""Incremental builds: after every kind of edit the output is byte-identical to a clean full
+build of the same content; unchanged work is skipped; a damaged cache costs time, never
+correctness."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from builder.build import build_site
+from builder.cache import cache_path
+from tests.test_golden import FIXTURE
+
+Edit = Callable[[Path], None]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "content")
+    theme = tmp_path / "mytheme" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
+    config = tmp_path / "content" / "site.yaml"
+    config.write_text(config.read_text() + "theme: mytheme\n", encoding="utf-8")
+    return tmp_path
+
+
+def replace_in(relative: str, old: str, new: str) -> Edit:
+    def edit(project: Path) -> None:
+        path = project / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return edit
+
+
+def write(relative: str, text: str) -> Edit:
+    def edit(project: Path) -> None:
+        (project / relative).write_text(text, encoding="utf-8")
+
+    return edit
+
+
+def delete(relative: str) -> Edit:
+    return lambda project: (project / relative).unlink()
+
+
+NEW_NOTE = (
+    "---\ntitle: Gardening, seriously\ndate: 2025-03-15\npapers: [a-paper-about-gardening]\n"
+    "topics: [diffusion]\n---\nA note on [tomatoes](paper:a-paper-about-gardening).\n"
+)
+NEW_DAY = (
+    "date: 2025-03-18\npapers:\n  - id: a-new-retrieval-paper\n    title: A New Retrieval Paper\n"
+    "    abstract: Dense retrieval again, with embedding tricks.\n"
+)
+
+EDITS: list[tuple[str, Edit]] = [
+    ("note added", write("content/notes/gardening.md", NEW_NOTE)),
+    ("note changed", replace_in("content/notes/gardening.md", "A note on", "Some words on")),
+    ("note title changed", replace_in("content/notes/gardening.md", "seriously", "again")),
+    ("note deleted", delete("content/notes/gardening.md")),
+    ("day imported", write("content/papers/2025-03-18.yaml", NEW_DAY)),
+    ("record edited", replace_in("content/papers/2025-03-11.yaml", "grow well", "grow badly")),
+    ("topic rules changed", replace_in("content/topics.yaml", "      - embedding\n", "")),
+    ("theme template changed", write("mytheme/templates/robots.txt", "User-agent: *\n")),
+    ("theme override removed", delete("mytheme/templates/robots.txt")),
+    ("config changed", replace_in("content/site.yaml", "title: Fixture Digest", "title: Another")),
+    ("nothing changed", lambda project: None),
+]
+
+
+def test_every_edit_builds_what_a_clean_build_builds(project: Path):
+    content, site, clean = project / "content", project / "site", project / "clean"
+    first = build_site(content, out_dir=site, search=False)
+    assert first.rendered == first.pages and first.reused == 0
+    for name, edit in EDITS:
+        edit(project)
+        summary = build_site(content, out_dir=site, search=False)
+        build_site(content, out_dir=clean, search=False, clean=True)
+        assert tree(site) == tree(clean), f"after {name}: incremental differs from clean"
+        if name == "nothing changed":
+            assert summary.up_to_date and summary.written == 0
+        elif name in ("note changed", "record edited"):
+            assert 0 < summary.rendered < summary.pages, f"{name}: {summary}"
+            assert summary.written < len(tree(site)), f"{name}: unchanged files rewritten"
+
+
+def test_unchanged_files_keep_their_inode(project: Path):
+    content, site = project / "content", project / "site"
+    build_site(content, out_dir=site, search=False)
+    before = {p: p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+    replace_in("content/notes/why-retrieval-is-hard.md", "A footnote.", "A footnote, edited.")(
+        project
+    )
+    build_site(content, out_dir=site, search=False)
+    note = site / "notes" / "why-retrieval-is-hard" / "index.html"
+    kept = [p for p, inode in before.items() if p.exists() and p.stat().st_ino == inode]
+    assert note not in kept and "edited" in note.read_text()
+    assert len(kept) > len(before) * 0.8
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_text("{not json", encoding="utf-8"),
+        lambda path: path.write_text(
+            path.read_text().replace('"files"', '"filez"'), encoding="utf-8"
+        ),
+        lambda path: path.write_text(
+            json.dumps({**json.loads(path.read_text()), "check": "0" * 64}), encoding="utf-8"
+        ),
+        lambda path: path.unlink(),
+        lambda path: path.write_bytes(b"\x00\xff" * 100),
+    ],
+    ids=["not json", "edited", "bad checksum", "deleted", "binary"],
+)
+def test_a_damaged_or_missing_cache_means_a_full_build(project: Path, damage):
+    content, site, clean = project / "content", project / "site", project / "clean"
+    build_site(content, out_dir=site, search=False)
+    damage(cache_path(project, site))
+    replace_in("content/notes/why-retrieval-is-hard.md", "A footnote.", "Another.")(project)
+    summary = build_site(content, out_dir=site, search=False)
+    assert summary.rendered == summary.pages and summary.reused == 0
+    build_site(content, out_dir=clean, search=False, clean=True)
+    assert tree(site) == tree(clean)
+
+
+def test_a_tampered_site_file_is_rendered_again(project: Path):
+    content, site, clean = project / "content", project / "site", project / "clean"
+    build_site(content, out_dir=site, search=False)
+    page = site / "papers" / "fast-diffusion-sampling" / "index.html"
+    page.write_text("defaced", encoding="utf-8")
+    summary = build_site(content, out_dir=site, search=False)
+    assert not summary.up_to_date and summary.rendered >= 1
+    build_site(content, out_dir=clean, search=False, clean=True)
+    assert tree(site) == tree(clean)
+
+
+def test_clean_renders_everything(project: Path):
+    content, site = project / "content", project / "site"
+    build_site(content, out_dir=site, search=False)
+    summary = build_site(content, out_dir=site, search=False, clean=True)
+    assert summary.rendered == summary.pages and not summary.up_to_date
