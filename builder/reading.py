@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from builder.views import TextPiece
@@ -17,23 +17,28 @@ ABBREVIATIONS = frozenset(
 # A sentence ends at . ! or ? (closing quotes or brackets may follow), then white space and
 # something that can start a sentence: a capital, a digit, a quote or an opening bracket.
 _END = re.compile(r"""[.!?]['"”’)\]]*(?=\s+['"“‘(\[]?[A-Z0-9])""")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 LEAD_MIN = 100  # characters: a short first sentence ("We study X.") takes the next one along
 LEAD_REST_MIN = 40  # characters: a shorter rest is not worth folding away
 
 
-def sentence_ends(text: str) -> list[int]:
+def sentence_ends(text: str) -> Iterator[int]:
     """Offsets just after each sentence-ending mark that ends a sentence: not after an
     abbreviation ("e.g.", "et al.") or inside a number ("3.5")."""
-    ends = []
     for match in _END.finditer(text):
         if text[match.start()] == ".":
-            word = _WORD_BEFORE.search(text, 0, match.start())
-            before = word.group(1).lstrip("([\"'“‘") if word else ""
+            before = _word_before(text, match.start()).lstrip("([\"'“‘")
             if before.lower().rstrip(".") in ABBREVIATIONS:
                 continue
-        ends.append(match.end())
-    return ends
+        yield match.end()
+
+
+def _word_before(text: str, end: int) -> str:
+    """The run of non-space characters ending at `end`, found by stepping back from it (a
+    search from the start of the text made long abstracts quadratic)."""
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    return text[start:end]
 
 
 def lead_length(text: str, minimum: int = LEAD_MIN) -> int:
