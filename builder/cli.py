@@ -198,8 +198,11 @@ def _run_new_note(args: argparse.Namespace) -> int:
 def _run_topics(args: argparse.Namespace) -> int:
     from builder.build import note_pins
     from builder.notes import load_notes
+    from builder.symlinks import links_leaving
     from builder.topics_report import explain_paper, topic_counts_report
 
+    if leaving := links_leaving(args.content, "content"):  # never read outside content/
+        raise ContentError(leaving)
     # Notes pin the papers they discuss, as in a build (drafts are not built, so not counted).
     pins = note_pins(load_notes(args.content / "notes", include_drafts=False))
     if args.diff:

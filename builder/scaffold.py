@@ -14,6 +14,7 @@ from slugify import slugify
 
 from builder.errors import ContentError, Problem, UsageError, display_path
 from builder.records import load_day_listings
+from builder.symlinks import links_leaving
 
 BODY_HINT = """\
 Write your note here, in Markdown: link a paper with `[its title](paper:ID)`, as in
@@ -27,6 +28,8 @@ def new_note(
     content_dir: Path, title: str, paper_ids: Sequence[str], today: dt.date | None = None
 ) -> Path:
     """Create content/notes/<slug>.md; never overwrite an existing note."""
+    if leaving := links_leaving(content_dir, "content"):  # never write outside content/
+        raise ContentError(leaving)
     slug = slugify(title, max_length=60, word_boundary=True)
     if not slug:
         raise UsageError(f"cannot make a file name from the title {title!r}: add some letters")

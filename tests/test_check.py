@@ -248,3 +248,23 @@ def test_internal_links_that_exist_are_made_relative(content, tmp_path, capsys):
     ):
         assert f'href="{href}"' in page, href
     assert page.count('href="../../topics/diffusion/"') >= 2
+
+
+def test_topics_refuses_notes_linked_from_outside_the_content(content, tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: S\ndate: 2025-01-01\n---\nsecret\n")
+    (content / "notes" / "linked.md").symlink_to(outside / "secret.md")
+    assert main(["topics", "--content", "content"]) == 1
+    err = capsys.readouterr().err
+    assert "linked.md" in err and "outside" in err
+
+
+def test_new_note_never_writes_through_a_link_out_of_the_content(content, tmp_path, capsys):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    shutil.rmtree(content / "notes")
+    (content / "notes").symlink_to(outside, target_is_directory=True)
+    assert main(["new", "note", "Escape", "--content", "content"]) == 1
+    assert "outside" in capsys.readouterr().err
+    assert list(outside.iterdir()) == []
