@@ -18,7 +18,7 @@ from typing import Any
 import feedparser
 
 from builder.arxiv import CATEGORY, arxiv_id
-from builder.dumps import Dump, DumpDay, DumpPaper
+from builder.dumps import Dump, DumpPaper, dump_of_dated
 from builder.errors import ProblemList
 from builder.normalise import clean_text
 
@@ -43,19 +43,15 @@ def parse_arxiv_atom(data: bytes, path: Path) -> Dump:
         problems.raise_if_any()
     if not feed.entries:
         problems.add(path, "no entries in the feed", hint="did the query find any paper?")
-    days: dict[dt.date, list[DumpPaper]] = {}
-    for index, entry in enumerate(feed.entries):
-        dated = _entry(entry, f"entry #{index + 1}", path, problems)
-        if dated is not None:
-            days.setdefault(dated[0], []).append(dated[1])
-    problems.raise_if_any()
-    return Dump(
+    dump = dump_of_dated(
         path,
-        tuple(
-            DumpDay(date.month, date.day, None, tuple(papers), date.year)
-            for date, papers in sorted(days.items())
-        ),
+        [
+            _entry(entry, f"entry #{index + 1}", path, problems)
+            for index, entry in enumerate(feed.entries)
+        ],
     )
+    problems.raise_if_any()
+    return dump
 
 
 def _entry(

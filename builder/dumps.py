@@ -12,7 +12,7 @@ import calendar
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +84,23 @@ class Dump:
     path: Path
     days: tuple[DumpDay, ...]
     warnings: tuple[Problem, ...] = ()  # what may be wrong but does not stop the import
+
+
+def dump_of_dated(path: Path, dated: Iterable[tuple[dt.date, DumpPaper] | None]) -> Dump:
+    """A structured source's papers, each with its own listing date, as days of a Dump:
+    dates in order, papers in source order within a day; None entries (unusable, already
+    reported) are skipped."""
+    days: dict[dt.date, list[DumpPaper]] = {}
+    for item in dated:
+        if item is not None:
+            days.setdefault(item[0], []).append(item[1])
+    return Dump(
+        path,
+        tuple(
+            DumpDay(date.month, date.day, None, tuple(papers), date.year)
+            for date, papers in sorted(days.items())
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.arxiv import arxiv_id
-from builder.dumps import Dump, DumpDay, DumpPaper
+from builder.dumps import Dump, DumpPaper, dump_of_dated
 from builder.errors import ProblemList
 from builder.links import link_kind
 from builder.normalise import clean_text
@@ -53,19 +53,12 @@ def parse_hf_daily(text: str, path: Path) -> Dump:
         problems.raise_if_any()
     if not data:
         problems.add(path, "no entries in the file", 1, hint="was there a listing that day?")
-    days: dict[dt.date, list[DumpPaper]] = {}
-    for index, entry in enumerate(data):
-        dated = _entry(entry, f"entry #{index + 1}", path, problems)
-        if dated is not None:
-            days.setdefault(dated[0], []).append(dated[1])
-    problems.raise_if_any()
-    return Dump(
+    dump = dump_of_dated(
         path,
-        tuple(
-            DumpDay(date.month, date.day, None, tuple(papers), date.year)
-            for date, papers in sorted(days.items())
-        ),
+        [_entry(entry, f"entry #{index + 1}", path, problems) for index, entry in enumerate(data)],
     )
+    problems.raise_if_any()
+    return dump
 
 
 def _entry(
