@@ -19,13 +19,10 @@ import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
 
 import builder
 from builder.output import OutputFile
 from builder.render import Theme
-
-OutputFileLike = TypeVar("OutputFileLike", bound=OutputFile)
 
 CACHE_VERSION = 1
 _BUILDER_DIR = Path(builder.__file__).resolve().parent
@@ -143,8 +140,8 @@ def _checksum(body: object) -> str:
 
 
 def link_unchanged(
-    files: Iterable[OutputFileLike], previous: Manifest | None, site: Path
-) -> list[OutputFileLike]:
+    files: Iterable[OutputFile], previous: Manifest | None, site: Path
+) -> list[OutputFile]:
     """Each file whose bytes equal the current site's intact copy, marked to be linked."""
     if previous is None:
         return list(files)
@@ -165,7 +162,7 @@ def link_unchanged(
 def record_site(
     site: Path,
     inputs: str,
-    files: Iterable[OutputFileLike],
+    files: Iterable[OutputFile],
     render_keys: Mapping[str, str],
     previous: Manifest | None,
 ) -> Manifest:
