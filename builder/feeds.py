@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from feedgen.feed import FeedGenerator
@@ -56,6 +56,7 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
     """The whole-site feed, one feed per topic, the notes feed and one per arXiv category."""
     config = site.config
     limit = config.feed_items
+    paper_entries = _PaperEntries(site, render)
     note_entries = [
         FeedEntry(
             note.card.url_path,
@@ -89,16 +90,7 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
     ]
     for topic in site.topics:
         ids = papers_in_topic(topic.slug, site.papers, site.days)[:limit]
-        entries = tuple(
-            FeedEntry(
-                paper_path(pid),
-                site.papers[pid].record.title,
-                site.papers[pid].first_listed,
-                _summary(site.papers[pid].record.abstract),
-                render("feed_paper.html", {"site": site, "paper": site.papers[pid]}),
-            )
-            for pid in ids
-        )
+        entries = paper_entries(ids)
         feeds.append(
             Feed(
                 topic_feed(topic),
@@ -108,25 +100,43 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
                 entries,
             )
         )
-    feeds += _category_feeds(site, render) + _saved_feeds(site, render)
+    feeds += _category_feeds(site, paper_entries) + _saved_feeds(site, paper_entries)
     return [*feeds, _weekly(site, render)]
 
 
-def _category_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
+class _PaperEntries:
+    """Feed items for papers, each made once: a paper is in a topic's, a category's and saved
+    searches' feeds alike, and its fragment is the same in all of them."""
+
+    def __init__(self, site: SiteData, render: FragmentRenderer):
+        self._site = site
+        self._render = render
+        self._made: dict[str, FeedEntry] = {}
+
+    def __call__(self, ids: Iterable[str]) -> tuple[FeedEntry, ...]:
+        return tuple(self._entry(paper_id) for paper_id in ids)
+
+    def _entry(self, paper_id: str) -> FeedEntry:
+        entry = self._made.get(paper_id)
+        if entry is None:
+            paper = self._site.papers[paper_id]
+            entry = FeedEntry(
+                paper_path(paper_id),
+                paper.record.title,
+                paper.first_listed,
+                _summary(paper.record.abstract),
+                self._render("feed_paper.html", {"site": self._site, "paper": paper}),
+            )
+            self._made[paper_id] = entry
+        return entry
+
+
+def _category_feeds(site: SiteData, paper_entries: _PaperEntries) -> list[Feed]:
     """One feed per arXiv category, of its newest papers, like a topic's."""
     feeds = []
     for category in site.categories:
         ids = papers_in_category(category.name, site.papers, site.days)[: site.config.feed_items]
-        entries = tuple(
-            FeedEntry(
-                paper_path(pid),
-                site.papers[pid].record.title,
-                site.papers[pid].first_listed,
-                _summary(site.papers[pid].record.abstract),
-                render("feed_paper.html", {"site": site, "paper": site.papers[pid]}),
-            )
-            for pid in ids
-        )
+        entries = paper_entries(ids)
         title = f"{site.config.title}: arXiv {category.name}"
         feeds.append(
             Feed(
@@ -140,21 +150,12 @@ def _category_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
     return feeds
 
 
-def _saved_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
+def _saved_feeds(site: SiteData, paper_entries: _PaperEntries) -> list[Feed]:
     """One feed per rule of site.yaml's `feeds:`; a paper is one item, however often listed."""
     feeds = []
     for saved in site.config.saved_feeds:
         ids = site.saved.get(saved.slug, ())[: site.config.feed_items]
-        entries = tuple(
-            FeedEntry(
-                paper_path(pid),
-                site.papers[pid].record.title,
-                site.papers[pid].first_listed,
-                _summary(site.papers[pid].record.abstract),
-                render("feed_paper.html", {"site": site, "paper": site.papers[pid]}),
-            )
-            for pid in ids
-        )
+        entries = paper_entries(ids)
         title = f"{site.config.title}: {saved.title}"
         ref = saved_feed(saved.slug, saved.title)
         feeds.append(Feed(ref, title, saved.description, saved_feed_path(saved.slug), entries))
