@@ -10,7 +10,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -128,6 +128,8 @@ def build_site(
             assert previous is not None
             return _unchanged_summary(out_dir, previous, time.perf_counter() - started)
         content, theme, site = prepare_site(content_dir, base_url, drafts)
+        # Related papers only shape pages, never validity, so `check` does without them.
+        site = replace(site, related=related_papers(site.papers.values()))
         renderer = Renderer(theme, content.config, search=search)
         salt = render_salt(theme, content.config, search)
         files, keys, rendered = render_site(site, renderer, previous, site_dir, salt)
@@ -291,7 +293,6 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         notes,
         notes_folder,
         categories=categories,
-        related=related_papers(papers.values()),
         saved=match_saved_feeds(content.config.saved_feeds, papers, days),
         reasons=page_reasons(assignments, pins, content.notes),
     )
