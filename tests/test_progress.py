@@ -1,0 +1,207 @@
+"""Progress and timings: stage times, the terminal display, and what a build prints with and
+without a terminal, with --timings and with --no-related."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from builder.progress import (
+    Progress,
+    TerminalProgress,
+    interactive,
+    progress_for,
+    stage_status,
+    timing_lines,
+)
+
+ROOT = Path(__file__).parent.parent
+FIXTURE = Path(__file__).parent / "fixtures" / "site"
+BUILD_STAGES = ("load", "related", "pages", "render", "feeds", "search", "write")
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def benchmark_harness():
+    """benchmarks/run.py as a module: its STAGE_LINE regex and TIMINGS_FLAG."""
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    sys.path.insert(0, str(ROOT / "benchmarks"))  # run.py imports its sibling `report`
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+        del sys.modules[spec.name]
+    return module
+
+
+def terminal(width: int = 100) -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    return Console(file=buffer, force_terminal=True, width=width, color_system=None), buffer
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+# --- stage times --------------------------------------------------------------------------
+
+
+def test_each_stage_records_its_time():
+    clock = FakeClock()
+    progress = Progress(clock)
+    with progress.stage("load"):
+        clock.now += 0.5
+    with progress.stage("render", total=3) as stage:
+        stage.advance()
+        stage.advance(2)
+        assert (stage.done, stage.total) == (3, 3)
+        clock.now += 2.0
+    assert progress.timings == [("load", 0.5), ("render", 2.0)]
+    assert progress.running() == ()
+
+
+def test_a_failing_stage_still_records_its_time():
+    clock = FakeClock()
+    progress = Progress(clock)
+    with pytest.raises(KeyboardInterrupt), progress.stage("related"):
+        clock.now += 1.25
+        raise KeyboardInterrupt
+    assert progress.timings == [("related", 1.25)]
+    assert progress.running() == ()
+
+
+def test_timing_lines_parse_as_the_benchmark_reads_them():
+    harness = benchmark_harness()
+    timings = [(name, 0.125 * index) for index, name in enumerate(BUILD_STAGES)]
+    timings.append(("render", 1.0))  # a stage run twice is reported once, summed
+    lines = timing_lines(timings)
+    parsed = {m["name"]: float(m["seconds"]) for m in map(harness.STAGE_LINE.match, lines) if m}
+    assert list(parsed) == list(BUILD_STAGES)
+    assert parsed["render"] == pytest.approx(1.0 + 0.125 * 3, abs=0.005)
+    assert lines[0] == "load: 0.00 s"
+
+
+def test_stage_status_cells():
+    assert stage_status("render", 40, 100, 2.0) == ("render", "40/100", "20/s", "0:02")
+    assert stage_status("render", 3, 100, 2.0)[2] == "1.5/s"
+    assert stage_status("write", 12_345, None, 75.0) == ("write", "12,345", "165/s", "1:15")
+    assert stage_status("related", 0, None, 3.0) == ("related", "", "", "0:03")
+    assert stage_status("pages", 0, 10, 0.0) == ("pages", "0/10", "", "0:00")
+
+
+# --- the terminal display -----------------------------------------------------------------
+
+
+def test_the_display_shows_stage_count_rate_and_time():
+    console, buffer = terminal()
+    clock = FakeClock()
+    with TerminalProgress(console, delay=0.0, clock=clock) as progress:
+        with progress.stage("render", total=100) as stage:
+            stage.advance(40)
+            clock.now += 2.0
+            wait_for(lambda: "40/100" in buffer.getvalue())
+        with progress.stage("related"):
+            clock.now += 65.0
+            wait_for(lambda: "related" in buffer.getvalue())
+    shown = buffer.getvalue()
+    assert "render" in shown and "40/100" in shown and "20/s" in shown and "0:02" in shown
+    assert "1:05" in shown
+    assert shown.endswith("\x1b[2K")  # the line erased: the display is transient
+    assert "\x1b[?25h" in shown  # and the cursor shown again
+    assert not progress.showing
+
+
+def test_nothing_is_shown_before_the_delay():
+    console, buffer = terminal()
+    with TerminalProgress(console, delay=60.0) as progress, progress.stage("load") as stage:
+        stage.advance()
+    assert buffer.getvalue() == ""
+    assert [name for name, _ in progress.timings] == ["load"]
+
+
+def test_an_interrupt_stops_the_display_cleanly():
+    console, buffer = terminal()
+    threads_before = set(threading.enumerate())
+    with pytest.raises(KeyboardInterrupt):  # noqa: SIM117 - the order of exits is the point
+        with TerminalProgress(console, delay=0.0) as progress:
+            with progress.stage("render", total=10) as stage:
+                stage.advance(3)
+                wait_for(lambda: progress.showing and "3/10" in buffer.getvalue())
+                raise KeyboardInterrupt
+    assert not progress.showing
+    assert "\x1b[?25h" in buffer.getvalue()
+    assert [name for name, _ in progress.timings] == ["render"]
+    size = len(buffer.getvalue())
+    time.sleep(0.6)  # longer than a redraw: nothing is drawn any more
+    assert len(buffer.getvalue()) == size
+    wait_for(lambda: set(threading.enumerate()) <= threads_before)
+
+
+def test_the_terminal_display_never_writes_to_stdout(capsys):
+    stderr = sys.stderr
+    console = Console(file=stderr, force_terminal=True, width=80)
+    with TerminalProgress(console, delay=0.0) as progress, progress.stage("load", 5) as stage:
+        stage.advance(5)
+        wait_for(lambda: "5/5" in stderr.getvalue())
+        print("the command's own output")
+    captured = capsys.readouterr()
+    assert captured.out == "the command's own output\n"
+    assert "load" in captured.err
+
+
+# --- choosing a display -------------------------------------------------------------------
+
+
+@pytest.fixture
+def pty_stream():
+    leader, follower = os.openpty()
+    stream = open(follower, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    try:
+        yield stream
+    finally:
+        stream.close()
+        os.close(leader)
+
+
+def test_a_terminal_gets_the_display(pty_stream):
+    assert type(progress_for(pty_stream, {"TERM": "xterm"})) is TerminalProgress
+    assert type(progress_for(pty_stream, {"TERM": "xterm", "CI": "false"})) is TerminalProgress
+    # NO_COLOR takes the colours away, not the progress line.
+    chosen = progress_for(pty_stream, {"TERM": "xterm", "NO_COLOR": "1"})
+    assert type(chosen) is TerminalProgress
+
+
+@pytest.mark.parametrize(
+    "environ", [{"TERM": "dumb"}, {"TERM": "unknown"}, {"TERM": "xterm", "CI": "true"}]
+)
+def test_dumb_terminals_and_ci_get_no_display(pty_stream, environ):
+    assert type(progress_for(pty_stream, environ)) is Progress
+
+
+def test_pipes_files_and_closed_streams_get_no_display(tmp_path):
+    assert type(progress_for(io.StringIO(), {"TERM": "xterm"})) is Progress
+    with (tmp_path / "log").open("w") as file:
+        assert type(progress_for(file, {"TERM": "xterm"})) is Progress
+    assert not interactive(file, {"TERM": "xterm"})  # closed: isatty raises ValueError
