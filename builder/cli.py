@@ -141,8 +141,11 @@ def _content_option(parser: argparse.ArgumentParser) -> None:
 
 def _run_import(args: argparse.Namespace) -> int:
     from builder.importer import run_import
+    from builder.progress import progress_for
 
-    for line in run_import(args.files, args.content, args.year, fmt=args.format):
+    with progress_for(sys.stderr) as progress:  # gone before the report is printed
+        lines = run_import(args.files, args.content, args.year, fmt=args.format, progress=progress)
+    for line in lines:
         print(line)
     return EXIT_OK
 

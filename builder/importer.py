@@ -18,10 +18,10 @@ import datetime as dt
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -30,6 +30,7 @@ from builder.dumps import Dump, DumpDay, DumpPaper, resolve_date
 from builder.errors import ContentError, ProblemList, UsageError, display_path
 from builder.ids import IdRegistry
 from builder.links import find_links
+from builder.progress import Progress, Stage
 from builder.records import (
     KNOWN_KEYS,
     DayListing,
@@ -43,6 +44,8 @@ from builder.yamlio import LineDict, load_yaml_text, read_text
 
 PAPERS_DIR = "papers"
 FOLD_WIDTH = 88  # folded lines break at the first space past this column: ~100 wide
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,13 @@ def run_import(
     year: int | None,
     today: dt.date | None = None,
     fmt: str = AUTO,
+    progress: Progress | None = None,
 ) -> list[str]:
-    """Import listings into day files; return the lines to print. Nothing is written on error."""
+    """Import listings into day files; return the lines to print. Nothing is written on error.
+
+    `progress` hears of the stages: read (listings), load (day files), merge (listing days),
+    render and write (changed day files)."""
+    progress = progress if progress is not None else Progress()
     if year is not None and not 1 <= year <= 9999:
         raise UsageError(f"--year {year} is not a year")
     problems = ProblemList()
@@ -98,20 +106,26 @@ def run_import(
         )
     elif leaving := links_leaving(content_dir, "content"):
         raise ContentError(leaving)  # before a day file linked to one elsewhere is read
-    dumps = _read_dumps(files, fmt, problems)
+    with progress.stage("read", total=len(files)) as stage:
+        dumps = _read_dumps(_counted(files, stage), fmt, problems)
     year, year_source = _choose_year(year, content_dir, problems)
     papers_dir = content_dir / PAPERS_DIR
     existing: tuple[DayListing, ...] = ()
-    try:
-        existing = load_day_listings(papers_dir)
-    except ContentError as error:
-        problems.extend(error.problems)
+    with progress.stage("load"):
+        try:
+            existing = load_day_listings(papers_dir)
+        except ContentError as error:
+            problems.extend(error.problems)
     dated = _date_days(dumps, year, today or dt.date.today(), problems)
     problems.raise_if_any()
 
-    outcomes, days = merge(existing, dated, papers_dir)
-    texts = {day.path: render_file(day) for day in days if day.changed}
-    written = write_files(texts)
+    with progress.stage("merge", total=len(dated)) as stage:
+        outcomes, days = merge(existing, _counted(dated, stage), papers_dir)
+    changed = [day for day in days if day.changed]
+    with progress.stage("render", total=len(changed)) as stage:
+        texts = {day.path: render_file(day) for day in _counted(changed, stage)}
+    with progress.stage("write", total=len(texts)) as stage:
+        written = write_files(texts, stage)
     warnings = [warning.format() for dump in dumps for warning in dump.warnings]
     return [*_report(outcomes, year_source, written, papers_dir), *warnings]
 
@@ -124,6 +138,13 @@ def _read_dumps(files: Iterable[Path], fmt: str, problems: ProblemList) -> list[
         except ContentError as error:
             problems.extend(error.problems)
     return dumps
+
+
+def _counted(items: Iterable[T], stage: Stage) -> Iterator[T]:
+    """`items`, advancing `stage` as each is taken."""
+    for item in items:
+        yield item
+        stage.advance()
 
 
 def _choose_year(
@@ -538,16 +559,16 @@ def render_day(date: dt.date, records: Sequence[Record]) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
-def write_files(texts: dict[Path, str]) -> dict[Path, bool]:
+def write_files(texts: dict[Path, str], stage: Stage | None = None) -> dict[Path, bool]:
     """Write each text atomically, skipping files whose bytes would not change."""
     written: dict[Path, bool] = {}
     for path, text in sorted(texts.items()):
         data = text.encode("utf-8")
-        if path.is_file() and path.read_bytes() == data:
-            written[path] = False
-            continue
-        write_atomic(path, data)
-        written[path] = True
+        written[path] = not (path.is_file() and path.read_bytes() == data)
+        if written[path]:
+            write_atomic(path, data)
+        if stage is not None:
+            stage.advance()
     return written
 
 

@@ -6,16 +6,21 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from builder.importer import run_import
 from builder.progress import (
     Progress,
+    Stage,
     TerminalProgress,
     interactive,
     progress_for,
@@ -205,3 +210,61 @@ def test_pipes_files_and_closed_streams_get_no_display(tmp_path):
     with (tmp_path / "log").open("w") as file:
         assert type(progress_for(file, {"TERM": "xterm"})) is Progress
     assert not interactive(file, {"TERM": "xterm"})  # closed: isatty raises ValueError
+
+
+# --- import -------------------------------------------------------------------------------
+
+SEEDS = sorted((ROOT / "content" / "raw").glob("*.txt"))
+
+
+def seeded_content(root: Path) -> Path:
+    content = root / "content"
+    content.mkdir(parents=True)
+    (content / "site.yaml").write_text("import:\n  year: 2025\n")
+    return content
+
+
+def test_import_reports_its_stages_and_prints_the_same(tmp_path):
+    plain = run_import(SEEDS, seeded_content(tmp_path / "a"), None)
+    progress = Progress()
+    reported = run_import(SEEDS, seeded_content(tmp_path / "b"), None, progress=progress)
+    assert [line.replace("/b/", "/a/") for line in reported] == plain
+    assert [name for name, _ in progress.timings] == ["read", "load", "merge", "render", "write"]
+
+
+def test_import_stages_count_their_items(tmp_path):
+    seen: dict[str, tuple[int, int | None]] = {}
+
+    class Watching(Progress):
+        @contextmanager
+        def stage(self, name: str, total: int | None = None) -> Iterator[Stage]:
+            with super().stage(name, total) as stage:
+                yield stage
+            seen[name] = (stage.done, stage.total)
+
+    run_import(SEEDS, seeded_content(tmp_path), None, progress=Watching())
+    days = len(list((tmp_path / "content" / "papers").glob("*.yaml")))
+    assert seen["read"] == (len(SEEDS), len(SEEDS))
+    assert seen["merge"][0] == seen["merge"][1] >= days
+    assert seen["render"] == seen["write"] == (days, days)
+
+
+def test_import_through_pipes_prints_only_its_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths in the report are shown relative to here
+    expected = run_import(SEEDS, seeded_content(Path("lib")), None)
+    result = litdigest("import", "--content", seeded_content(Path("cli")), *SEEDS, cwd=tmp_path)
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [line.replace("lib/", "cli/") for line in expected]
+
+
+def litdigest(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command in a child process with pipes for stdout and stderr: no terminal."""
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    return subprocess.run(
+        [sys.executable, "-m", "builder", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
