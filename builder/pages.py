@@ -384,7 +384,7 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
     for paper_id, paper in site.papers.items():
         card = cards.paper(paper_id)
         write_note = new_note_url(
-            site.config, site.notes_folder, paper_id, card.title, site.days[-1].date
+            site.config, site.notes_folder, paper_id, card.title, paper.first_listed
         )
         view = PaperView(
             card,

@@ -7,7 +7,8 @@ The URL formats are GitHub's: `/edit/BRANCH/PATH` opens a file in the web editor
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote, urlencode
+import string
+from urllib.parse import quote
 
 from builder.config import SiteConfig
 from builder.scaffold import note_text
@@ -23,11 +24,25 @@ def edit_url(config: SiteConfig, repo_path: str) -> str | None:
 def new_note_url(
     config: SiteConfig, notes_folder: str, paper_id: str, paper_title: str, date: dt.date
 ) -> str | None:
-    """A new note on one paper, its front matter filled in (the date from content, not the
-    clock, so the page is the same in every build)."""
+    """A new note on one paper, its front matter filled in. `date` is the day the paper was
+    first listed: from content, not the clock, and not the newest day, so a paper's page stays
+    the same in every build, and importing a day leaves it alone."""
     if not config.repo_url:
         return None
     text = note_text(f"Notes on {paper_title}", date, [paper_id], {paper_id: paper_title}, None)
-    query = urlencode({"filename": f"{paper_id}-notes.md", "value": text}, quote_via=quote)
+    query = f"filename={_percent_encoded(f'{paper_id}-notes.md')}&value={_percent_encoded(text)}"
     base = config.repo_url.rstrip("/")
     return f"{base}/new/{quote(config.repo_branch)}/{quote(notes_folder)}?{query}"
+
+
+# Each UTF-8 byte as `quote(text, safe="")` writes it. urllib quotes byte by byte in Python;
+# one `str.translate` does it in C, and every paper page carries a whole prefilled note.
+_PERCENT = [
+    chr(byte) if chr(byte) in string.ascii_letters + string.digits + "_.-~" else f"%{byte:02X}"
+    for byte in range(256)
+]
+
+
+def _percent_encoded(text: str) -> str:
+    """`text` percent-encoded for a URL's query, as `urllib.parse.quote(text, safe="")`."""
+    return text.encode("utf-8").decode("latin-1").translate(_PERCENT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
+import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -68,17 +69,14 @@ def note_text(
     titles: dict[str, str],
     author: str | None,
 ) -> str:
-    def scalar(value: str) -> str:
-        return yaml.safe_dump(value, default_style=None, width=10_000).removesuffix("\n...\n")
-
-    lines = ["---", f"title: {scalar(title).strip()}", f"date: {date.isoformat()}"]
+    lines = ["---", f"title: {yaml_scalar(title)}", f"date: {date.isoformat()}"]
     if author:
-        lines += ["authors:", f"  - {scalar(author).strip()}"]
+        lines += ["authors:", f"  - {yaml_scalar(author)}"]
     else:
         lines.append("authors: []  # your name as it should be shown")
     if paper_ids:
         lines.append("papers:")
-        lines += [f"  - {pid}  # {titles[pid]}" for pid in paper_ids]
+        lines += [f"  - {pid}  # {_comment(titles[pid])}" for pid in paper_ids]
     else:
         lines.append("papers: []  # ids from content/papers/*.yaml")
     lines += [
@@ -92,6 +90,48 @@ def note_text(
         ),
     ]
     return "\n".join(lines)
+
+
+# What PyYAML's emitter decides for a one-line value, found without running it (running it
+# for every paper page was the slowest step of making the pages); the output is the same.
+_PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*")
+# Block context: what keeps a printable ASCII value from being written plain.
+_NOT_PLAIN = re.compile(r"""---|\.\.\.|[#,\[\]{}&*!|>'"%@` ]|[?:-](?: |$)|.*(?:: |:$| #| $)""")
+_DOUBLE_QUOTED_ESCAPES = {
+    **{chr(code): f"\\x{code:02X}" for code in range(0x100)},
+    **{char: "\\" + name for char, name in yaml.emitter.Emitter.ESCAPE_REPLACEMENTS.items()},
+}
+_NEEDS_ESCAPE = re.compile(r'[^\x20-\x7e]|["\\]')
+# Characters a YAML reader refuses or takes for a line break, even in a comment.
+_NOT_FOR_COMMENTS = re.compile("[^\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def yaml_scalar(value: str) -> str:
+    """`value` as YAML reads it back, written as `yaml.safe_dump` writes it: plain where
+    that reads back as the same text, else single-quoted, else double-quoted with escapes."""
+    if _PRINTABLE_ASCII.fullmatch(value):
+        if value and not _NOT_PLAIN.match(value) and _resolves_to_text(value):
+            return value
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
+
+
+def _resolves_to_text(plain: str) -> bool:
+    """Whether a plain scalar is read as text, not as a number, date, bool or null."""
+    resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers.get(plain[0], ())
+    return not any(pattern.match(plain) for _, pattern in resolvers)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _DOUBLE_QUOTED_ESCAPES:
+        return _DOUBLE_QUOTED_ESCAPES[char]
+    return f"\\u{ord(char):04X}" if char <= "\uffff" else f"\\U{ord(char):08X}"
+
+
+def _comment(text: str) -> str:
+    """Text for a YAML comment: one line, only characters YAML reads."""
+    return _NOT_FOR_COMMENTS.sub("\ufffd", " ".join(text.split()))
 
 
 def _paper_titles(content_dir: Path) -> dict[str, str]:

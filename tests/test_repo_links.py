@@ -8,10 +8,17 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from builder.build import build_site
 from builder.cli import main
 from builder.config import SiteConfig
+from builder.errors import ProblemList
+from builder.notes import parse_note
 from builder.repo_links import edit_url, new_note_url
+from builder.scaffold import note_text, yaml_scalar
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 CONFIG = SiteConfig(repo_url="https://github.com/example/digest/", repo_branch="trunk")
@@ -53,6 +60,30 @@ def test_built_pages_link_to_the_repository_and_the_prefilled_note_passes_check(
     paper_page = (out / "papers" / "fast-diffusion-sampling" / "index.html").read_text()
     href = unescape(re.search(r'<a href="([^"]+)">Write a note', paper_page).group(1))
     query = parse_qs(urlsplit(href).query)
+    # The paper's own first day, not the newest: importing a day leaves its page alone.
+    assert "date: 2025-03-11" in query["value"][0]
     (content / "notes" / query["filename"][0]).write_text(query["value"][0], encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--content", "content"]) == 0, capsys.readouterr().out
+
+
+YAML_WORDS = st.sampled_from(
+    ["yes", "No", "null", "~", "1.5", "0x1F", "2025-03-14", "1:20", "- ", "? ", ": ", " #", "'"]
+)
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(st.one_of(YAML_WORDS, st.text()), max_size=4).map("".join))
+def test_a_prefilled_note_reads_back_with_its_title_whatever_the_paper_title(title):
+    text = note_text(f"Notes on {title}", dt.date(2025, 3, 14), ["x"], {"x": title}, None)
+    problems = ProblemList()
+    note = parse_note(text, Path("x-notes.md"), problems)
+    assert not problems.errors, problems.errors
+    assert note is not None and note.title == " ".join(f"Notes on {title}".split())
+    assert note.papers == ("x",) and note.date == dt.date(2025, 3, 14)
+
+
+@given(st.text().filter(lambda text: "\n" not in text))
+def test_yaml_scalar_writes_what_pyyaml_writes(value):
+    dumped = yaml.safe_dump(value, width=10_000).removesuffix("\n...\n").strip()
+    assert yaml_scalar(value) == dumped
