@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.arxiv import arxiv_id
-from builder.citations import json_text
+from builder.citations import json_bytes
 from builder.config import SiteConfig
 from builder.errors import ContentError, Problem
-from builder.grouping import Paper, papers_in_topic
+from builder.grouping import Paper, papers_in_topic, topic_counts
 from builder.output import OutputFile
 from builder.paths import (
     API,
@@ -150,15 +150,13 @@ def schema_bytes(name: str) -> bytes:
 
 
 def _file(path: str, data: dict) -> OutputFile:
-    return OutputFile(path, json_text(data).encode("utf-8"), f"API file {path}")
+    return OutputFile(path, json_bytes(data), f"API file {path}")
 
 
 def api_page(site: SiteData) -> Page:
     """The page that documents the API and lists its files; its example is the newest day's
     first paper."""
-    topic_counts = {
-        t.slug: len(papers_in_topic(t.slug, site.papers, site.days)) for t in site.topics
-    }
+    counts = topic_counts(site.papers.values())
     newest = site.days[-1].paper_ids[:1] if site.days else ()
     example_paper = site.papers[newest[0]] if newest else None
     example = (
@@ -172,7 +170,7 @@ def api_page(site: SiteData) -> Page:
             ApiFile(day.date.isoformat(), api_day(day.date), len(day.paper_ids))
             for day in reversed(site.days)
         ),
-        tuple(ApiFile(t.name, api_topic(t.slug), topic_counts[t.slug]) for t in site.topics),
+        tuple(ApiFile(t.name, api_topic(t.slug), counts.get(t.slug, 0)) for t in site.topics),
         tuple((name, api_schema(name)) for name in API_SCHEMAS),
         example,
     )

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from builder import arxiv
 from builder.bibtex import format_bibtex, record_bibtex
 from builder.output import OutputFile
@@ -87,7 +89,15 @@ def paper_citation(
 
 def json_text(data: object) -> str:
     """JSON as the site writes it: UTF-8 text, two-space indent, a final newline."""
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json_bytes(data).decode("utf-8")
+
+
+def json_bytes(data: object) -> bytes:
+    """`json_text` encoded, made without a detour through a str for the large API files."""
+    try:  # the standard library's layout for indent=2, made in C and ten times faster
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # what orjson refuses, such as integers past 64 bits
+        return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def citation_files(citations: Iterable[Citation], source: str = "citation") -> list[OutputFile]:

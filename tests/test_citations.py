@@ -19,10 +19,12 @@ from citeproc import (
     formatter,
 )
 from citeproc.source.json import CiteProcJSON
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder.bibtex import format_bibtex, record_bibtex
 from builder.build import build_site
-from builder.citations import csl_item, csl_name, paper_citation
+from builder.citations import csl_item, csl_name, json_bytes, json_text, paper_citation
 from builder.records import Link, Record
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
@@ -169,3 +171,21 @@ def test_a_citation_is_the_same_every_build():
     first = paper_citation("garden", PLAIN, LISTED, "https://s/", "p/cite.bib", "p/cite.json")
     again = paper_citation("garden", PLAIN, LISTED, "https://s/", "p/cite.bib", "p/cite.json")
     assert first == again and first.csl_json.endswith("]\n")
+
+
+JSON_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(JSON_DATA)
+def test_json_is_written_as_the_standard_library_writes_it(data):
+    expected = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    assert json_text(data) == expected
+    assert json_bytes(data) == expected.encode("utf-8")
+
+
+def test_json_that_orjson_refuses_is_still_written():
+    assert json_text({"upvotes": 2**70}) == '{\n  "upvotes": 1180591620717411303424\n}\n'
