@@ -6,8 +6,10 @@ same consistent picture and a bad input never leaves a half-written site.
 
 from __future__ import annotations
 
-import contextlib
 import math
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -19,13 +21,9 @@ from builder.cache import (
     Manifest,
     cache_path,
     fingerprint,
-    intact,
-    link_unchanged,
     load_manifest,
-    record_site,
-    render_key,
+    manifest_text,
     render_salt,
-    save_manifest,
     up_to_date,
 )
 from builder.categories import papers_in_category, site_categories
@@ -38,9 +36,10 @@ from builder.lock import site_lock
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
 from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
-from builder.output import OutputFile, check_out_dir, remove_leftovers, write_site
+from builder.output import OutputFile, SiteWriter, check_out_dir, recover, remove_leftovers
 from builder.pages import make_pages
-from builder.paths import note_path, paper_path, site_paths
+from builder.paths import SEARCH_BUNDLE, note_path, paper_path, site_paths
+from builder.progress import Progress
 from builder.records import DayListing, load_day_listings
 from builder.related import related_papers
 from builder.render import (
@@ -57,6 +56,7 @@ from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
 from builder.topics_why import page_reasons
 from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
+from builder.workers import render_pages
 
 T = TypeVar("T")
 
@@ -111,44 +111,81 @@ def build_site(
     drafts: bool = False,
     search: bool = True,
     clean: bool = False,
+    related: bool = True,
+    progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> BuildSummary:
-    """Build the site into `out_dir`; `search` also indexes it (builder.search) before the
-    swap, so a failed index leaves the old site in place."""
+    """Build the site into `out_dir`. `search` also indexes it (builder.search), `related`
+    lists related papers on paper pages, `clean` ignores the build cache, `jobs` is the
+    number of render workers (default: one per core); `progress` hears of each stage."""
     started = time.perf_counter()
+    progress = progress or Progress()
     content_dir = Path(content_dir)
     out_dir = Path(out_dir) if out_dir is not None else content_dir.absolute().parent / "site"
     check_out_dir(out_dir, content_dir)
     site_dir = out_dir.absolute()
-    with site_lock(out_dir):  # one build at a time, from reading content to the swap
-        remove_leftovers(site_dir)  # of builds killed before they finished
+    with site_lock(out_dir):  # one build at a time, from reading content to the commit
+        recover(site_dir)  # finish the commit of a build killed while committing
+        remove_leftovers(site_dir)  # the staging folders of builds killed before that
         manifest_file = cache_path(content_dir.absolute().parent, out_dir)
         previous = None if clean else load_manifest(manifest_file)
-        inputs = fingerprint(_input_folders(content_dir, base_url), (base_url, drafts, search))
-        if up_to_date(previous, inputs, site_dir):
-            assert previous is not None
-            return _unchanged_summary(out_dir, previous, time.perf_counter() - started)
-        content, theme, site = prepare_site(content_dir, base_url, drafts)
-        # Related papers only shape pages, never validity, so `check` does without them.
-        site = replace(site, related=related_papers(site.papers.values()))
+        options = (base_url, drafts, search, related)
+        with progress.stage("inputs"):
+            inputs = fingerprint(_input_folders(content_dir, base_url), options)
+            if up_to_date(previous, inputs, site_dir):
+                assert previous is not None
+                return _unchanged_summary(out_dir, previous, time.perf_counter() - started)
+        with progress.stage("load"):
+            content, theme, site = prepare_site(content_dir, base_url, drafts)
+        if related:  # they only shape pages, never validity, so `check` does without them
+            with progress.stage("related"):
+                site = replace(site, related=related_papers(site.papers.values()))
         renderer = Renderer(theme, content.config, search=search)
-        salt = render_salt(theme, content.config, search)
-        files, keys, rendered = render_site(site, renderer, previous, site_dir, salt)
-        files = link_unchanged(files, previous, site_dir)
-        write_site(files, out_dir, before_swap=index_site if search else None)
-        _save_manifest(manifest_file, record_site(site_dir, inputs, files, keys, previous))
-    pages = sum(1 for f in files if f.path.endswith(".html"))
-    feeds = sum(1 for f in files if f.path.endswith(("feed.xml", "atom.xml")))
+        salt = render_salt(theme, content.config, (search, related))
+        writer = SiteWriter(site_dir, previous.files if previous is not None else None)
+        try:
+            rendered, pages = render_site(site, renderer, writer, salt, progress, jobs)
+            if search:
+                with progress.stage("search"):
+                    _add_search_index(writer)
+            with progress.stage("write", total=len(writer.staged)):
+                manifest = Manifest(inputs, writer.files)
+                writer.commit((manifest_file, manifest_text(manifest)))
+        except BaseException:
+            writer.discard()
+            raise
+    names = writer.files.keys()
     return BuildSummary(
         out_dir,
         pages,
-        feeds,
+        sum(1 for name in names if name.endswith(("feed.xml", "atom.xml"))),
         len(site.papers),
         len(site.notes),
         time.perf_counter() - started,
         rendered,
-        len(keys) - rendered,
-        sum(1 for f in files if f.link_from is None),
+        pages - rendered,
+        len(writer.staged),
     )
+
+
+def _add_search_index(writer: SiteWriter) -> None:
+    """Pagefind indexes a complete site: the new one, assembled from links to the staged
+    files and the current site's unchanged ones."""
+    whole = Path(tempfile.mkdtemp(prefix=".index-", dir=writer.staging.parent))
+    try:
+        for path in writer.files:
+            source = (writer.staging if path in writer.staged else writer.out_dir) / path
+            target = whole / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
+        index_site(whole)
+        bundle = whole / SEARCH_BUNDLE
+        for file in sorted(bundle.rglob("*")):
+            if file.is_file():
+                path = (Path(SEARCH_BUNDLE) / file.relative_to(bundle)).as_posix()
+                writer.add_copy(path, file, "search index")
+    finally:
+        shutil.rmtree(whole, ignore_errors=True)
 
 
 def _input_folders(content_dir: Path, base_url: str | None) -> list[Path]:
@@ -181,13 +218,6 @@ def _unchanged_summary(out_dir: Path, manifest: Manifest, seconds: float) -> Bui
         0,
         up_to_date=True,
     )
-
-
-def _save_manifest(path: Path, manifest: Manifest) -> None:
-    """The cache only saves time: a cache folder that cannot be written costs the next build
-    its shortcuts, never this build its site."""
-    with contextlib.suppress(OSError):
-        save_manifest(path, manifest)
 
 
 def prepare_site(
@@ -342,47 +372,40 @@ def _note_input(
 def render_site(
     site: SiteData,
     renderer: Renderer,
-    previous: Manifest | None = None,
-    site_dir: Path | None = None,
+    writer: SiteWriter,
     salt: str = "",
-) -> tuple[list[OutputFile], dict[str, str], int]:
-    """Every file of the site: pages, feeds, sitemap, robots.txt and static assets.
+    progress: Progress | None = None,
+    jobs: int | None = None,
+) -> tuple[int, int]:
+    """Every file of the site through `writer`: pages, feeds, sitemap, robots.txt and
+    static assets. Returns how many pages were rendered afresh and how many there are.
 
-    A page whose render key (`salt` and its view) is the one `previous` recorded, and whose
-    file in `site_dir` is intact, is linked from there instead of rendered. Returns the files,
-    each page's render key, and how many pages were rendered.
+    A page whose render key (`salt` and its view) is the one the current site's file was
+    recorded with, and whose file is intact, is kept as it is (builder.workers).
     """
-    pages = make_pages(site, search=renderer.search)
-    files: list[OutputFile] = []
-    keys: dict[str, str] = {}
-    rendered = 0
-    for page in pages:
-        path = page.meta.output_path
-        keys[path] = key = render_key(salt, page.template, page.meta, page.view)
-        record = previous.files.get(path) if previous is not None else None
-        if (
-            record is not None
-            and site_dir is not None
-            and record.render_key == key
-            and intact(site_dir, path, record)
-        ):
-            files.append(OutputFile(path, b"", page.source, link_from=site_dir / path))
-        else:
-            files.append(renderer.render_page(page))
-            rendered += 1
-    feeds = make_feeds(site, renderer.render_fragment)
-    for feed in feeds:
-        files += feed_files(feed, site.config)
-    files.append(opml_file(feeds, site.config))
-    files += api_files(site)
-    files += citation_files(p.view.citation for p in pages if p.meta.kind == "paper")
-    indexable = [page.meta for page in pages if page.meta.indexable]
-    files.append(
-        OutputFile("sitemap.xml", renderer.render_text("sitemap.xml", pages=indexable), "sitemap")
-    )
-    files.append(OutputFile("robots.txt", renderer.render_text("robots.txt"), "robots.txt"))
-    files += renderer.static_files()
-    return files, keys, rendered
+    progress = progress or Progress()
+    with progress.stage("pages"):
+        pages = make_pages(site, search=renderer.search)
+    with progress.stage("render", total=len(pages)) as stage:
+        rendered = render_pages(pages, renderer, salt, writer, stage.advance, jobs)
+    with progress.stage("feeds"):
+        feeds = make_feeds(site, renderer.render_fragment)
+        for feed in feeds:
+            for file in feed_files(feed, site.config):
+                writer.add(file)
+        writer.add(opml_file(feeds, site.config))
+    with progress.stage("data"):
+        for file in api_files(site):
+            writer.add(file)
+        for file in citation_files(p.view.citation for p in pages if p.meta.kind == "paper"):
+            writer.add(file)
+        indexable = [page.meta for page in pages if page.meta.indexable]
+        sitemap = renderer.render_text("sitemap.xml", pages=indexable)
+        writer.add(OutputFile("sitemap.xml", sitemap, "sitemap"))
+        writer.add(OutputFile("robots.txt", renderer.render_text("robots.txt"), "robots.txt"))
+        for file in renderer.static_files():
+            writer.add(file)
+    return rendered, len(pages)
 
 
 def note_pins(notes: Iterable[Note]) -> dict[str, tuple[Pin, ...]]:

@@ -17,23 +17,15 @@ import json
 import os
 import pickle
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import builder
-from builder.output import OutputFile
+from builder.output import FileRecord, intact
 from builder.render import Theme
 
 CACHE_VERSION = 1
 _BUILDER_DIR = Path(builder.__file__).resolve().parent
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    sha: str
-    size: int
-    mtime_ns: int
-    render_key: str = ""  # pages only: what the page was rendered from
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +61,7 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def render_salt(theme: Theme, config: object, search: bool) -> str:
+def render_salt(theme: Theme, config: object, options: object) -> str:
     """What every page's rendering depends on besides its own view: the builder's code, the
     theme's files and the site configuration."""
     digest = hashlib.sha256(code_fingerprint().encode())
@@ -77,7 +69,7 @@ def render_salt(theme: Theme, config: object, search: bool) -> str:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-    digest.update(repr((config, search)).encode())
+    digest.update(repr((config, options)).encode())
     return digest.hexdigest()
 
 
@@ -106,8 +98,8 @@ def load_manifest(path: Path) -> Manifest | None:
         return None
 
 
-def save_manifest(path: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically, with a checksum so damage is detected."""
+def manifest_text(manifest: Manifest) -> str:
+    """The manifest as saved, with a checksum so damage is detected."""
     body = {
         "version": CACHE_VERSION,
         "inputs": manifest.inputs,
@@ -116,75 +108,11 @@ def save_manifest(path: Path, manifest: Manifest) -> None:
             for name, record in sorted(manifest.files.items())
         },
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"check": _checksum(body), "body": body}), encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def intact(site: Path, name: str, record: FileRecord) -> bool:
-    """Whether the site's file is still the one the manifest describes."""
-    try:
-        stat = (site / name).stat()
-    except OSError:
-        return False
-    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return json.dumps({"check": _checksum(body), "body": body})
 
 
 def _checksum(body: object) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def link_unchanged(
-    files: Iterable[OutputFile], previous: Manifest | None, site: Path
-) -> list[OutputFile]:
-    """Each file whose bytes equal the current site's intact copy, marked to be linked."""
-    if previous is None:
-        return list(files)
-    kept = []
-    for file in files:
-        record = previous.files.get(file.path)
-        if (
-            file.link_from is None
-            and record is not None
-            and record.sha == sha(file.data)
-            and intact(site, file.path, record)
-        ):
-            file = replace(file, link_from=site / file.path)
-        kept.append(file)
-    return kept
-
-
-def record_site(
-    site: Path,
-    inputs: str,
-    files: Iterable[OutputFile],
-    render_keys: Mapping[str, str],
-    previous: Manifest | None,
-) -> Manifest:
-    """The manifest of the site just swapped in: every file in it, as it now is."""
-    known = {file.path: file for file in files}
-    records: dict[str, FileRecord] = {}
-    for path in sorted(site.rglob("*")):
-        if not path.is_file():
-            continue
-        name = path.relative_to(site).as_posix()
-        file = known.get(name)
-        if file is not None and file.link_from is None:
-            digest = sha(file.data)
-        elif file is not None and previous is not None and name in previous.files:
-            digest = previous.files[name].sha
-        else:  # written by a later step (the search index)
-            digest = sha(path.read_bytes())
-        stat = path.stat()
-        records[name] = FileRecord(
-            digest, stat.st_size, stat.st_mtime_ns, render_keys.get(name, "")
-        )
-    return Manifest(inputs, records)
 
 
 def up_to_date(previous: Manifest | None, inputs: str, site: Path) -> bool:

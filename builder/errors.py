@@ -40,6 +40,10 @@ class ContentError(Exception):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[tuple[Problem, ...]]]:
+        """Pickled whole, so a render worker's problems reach the build intact."""
+        return (ContentError, (self.problems,))
+
 
 class UsageError(Exception):
     """The command line itself is wrong (exit status 2)."""

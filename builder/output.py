@@ -1,8 +1,18 @@
-"""Writing the site: every file built aside, then swapped in whole.
+"""Writing the site: new and changed files staged beside it, then committed in one step.
 
-A build either replaces the old site completely or leaves it exactly as it was: files are
-written into a fresh folder beside the output folder, which is then exchanged with the old
-one in a single atomic rename (renameat2 RENAME_EXCHANGE on Linux).
+A build never leaves a half-written site. Every file it writes goes first into a fresh
+staging folder beside the output folder; nothing in the site is touched until every file is
+staged. Then one of two commits:
+
+- **swap**, when there is no site yet, no trustworthy record of it, or most of it changed:
+  the staging folder is completed with hard links to the unchanged files and exchanged with
+  the old site in a single atomic rename (renameat2 RENAME_EXCHANGE on Linux);
+- **journal**, when a few files changed in a large site (one note edited): a journal naming
+  the staged files and the files to delete is written atomically beside the site, then the
+  files are renamed into place one by one. Each file is always whole; a build killed after
+  the journal was written is finished by the next build before it starts (`recover`), one
+  killed before leaves the old site as it was. This costs a moment per changed file, where
+  a swap costs a link per file of the site.
 
 A site carries a small marker file, and a folder that is not empty and has no marker is never
 replaced: a mistyped `--out` must not turn someone's folder into a site. Writing happens under
@@ -12,13 +22,16 @@ folders a killed build left behind.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import hashlib
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import NoReturn
 
@@ -28,6 +41,9 @@ from builder.symlinks import display_link
 # Marks a folder as a site litdigest wrote, which the next build may replace whole.
 MARKER = ".litdigest-site"
 MARKER_TEXT = b"This folder is a site built by litdigest; every build replaces it whole.\n"
+# A journal commit renames files one by one; past this share of the site a swap is cheaper
+# (and atomic).
+JOURNAL_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,37 +51,352 @@ class OutputFile:
     path: str  # relative to the site root, with "/" separators
     data: bytes
     source: str  # what produced it, for error messages
-    # The current site's copy, unchanged: linked into the new site instead of written
-    # (builder.cache decides), so an unchanged file keeps its inode and time.
-    link_from: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file of a written site as the build cache remembers it."""
+
+    sha: str
+    size: int
+    mtime_ns: int
+    render_key: str = ""  # pages only: what the page was rendered from
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def intact(site: Path, name: str, record: FileRecord) -> bool:
+    """Whether the site's file is still the one `record` describes (its size and time)."""
+    try:
+        stat = os.stat(site / name)
+    except OSError:
+        return False
+    return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
+
+
+def check_path(path: str, source: str) -> str:
+    """A site path as the site names it; a path leaving the site is an error naming its
+    source."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+        raise ContentError([Problem(source, f"refusing to write outside the site: {path!r}")])
+    return pure.as_posix()
 
 
 def check_output_paths(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
     """Two files on one path, or a path leaving the site, are errors naming their sources."""
     by_path: dict[str, OutputFile] = {}
-    problems = []
+    problems: list[Problem] = []
     for file in files:
-        path = PurePosixPath(file.path)
-        if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in file.path:
-            problems.append(
-                Problem(file.source, f"refusing to write outside the site: {file.path!r}")
-            )
+        try:
+            key = check_path(file.path, file.source)
+        except ContentError as error:
+            problems += error.problems
             continue
-        key = path.as_posix()
         earlier = by_path.get(key)
         if earlier is not None:
-            problems.append(
-                Problem(
-                    file.source,
-                    f"would write {key}, which {earlier.source} writes too",
-                    hint="rename one of them",
-                )
-            )
+            problems.append(_clash(key, file.source, earlier.source))
             continue
         by_path[key] = file
     if problems:
         raise ContentError(problems)
     return by_path
+
+
+def _clash(path: str, source: str, earlier: str) -> Problem:
+    return Problem(
+        source, f"would write {path}, which {earlier} writes too", hint="rename one of them"
+    )
+
+
+def stage_file(
+    staging: Path, site: Path, path: str, data: bytes, before: FileRecord | None, key: str = ""
+) -> tuple[FileRecord, bool]:
+    """Stage one file of the new site unless the current site holds it already, byte for
+    byte; returns its record and whether it was staged. Runs in render workers too."""
+    digest = sha(data)
+    if before is not None and before.sha == digest and intact(site, path, before):
+        return replace(before, render_key=key), False
+    target = staging / path
+    try:
+        target.write_bytes(data)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    stat = os.stat(target)
+    return FileRecord(digest, stat.st_size, stat.st_mtime_ns, key), True
+
+
+class SiteWriter:
+    """Collects the files of a new site in a staging folder and commits them as a whole.
+
+    Use it holding `builder.lock.site_lock(out_dir)`, after `recover(out_dir)`; `previous`
+    is what the build cache knows of the current site (None: nothing trustworthy). Every
+    file of the new site passes through `add`, `keep` or `record`; files of the old site
+    that none of them named are deleted at `commit`.
+    """
+
+    def __init__(self, out_dir: Path, previous: Mapping[str, FileRecord] | None):
+        self.out_dir = out_dir.absolute()
+        check_out_dir(self.out_dir)
+        self.previous: Mapping[str, FileRecord] = previous or {}
+        self.trusted = previous is not None
+        self.files: dict[str, FileRecord] = {}
+        self.staged: set[str] = set()
+        self._sources: dict[str, str] = {}
+        try:
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(self.out_dir)
+            self.staging = Path(
+                tempfile.mkdtemp(prefix=f".{self.out_dir.name}-new-", dir=self.out_dir.parent)
+            )
+        except OSError as error:
+            raise write_error(error, self.out_dir, self.out_dir) from None
+
+    def claim(self, path: str, source: str) -> str:
+        """Reserve `path` for `source`: a second file on one path is an error naming both."""
+        key = check_path(path, source)
+        earlier = self._sources.get(key)
+        if earlier is not None:
+            raise ContentError([_clash(key, source, earlier)])
+        self._sources[key] = source
+        return key
+
+    def add(self, file: OutputFile, key: str = "") -> None:
+        """One file of the new site, staged unless the current site has the same bytes."""
+        path = self.claim(file.path, file.source)
+        try:
+            record, staged = stage_file(
+                self.staging, self.out_dir, path, file.data, self.previous.get(path), key
+            )
+        except OSError as error:
+            raise write_error(error, self.out_dir / path, self.out_dir) from None
+        self.record(path, record, staged)
+
+    def add_copy(self, path: str, source_file: Path, source: str) -> None:
+        """A file whose bytes are in another file (e.g. the search index's cache)."""
+        self.add(OutputFile(path, source_file.read_bytes(), source))
+
+    def reusable(self, path: str, key: str) -> bool:
+        """Whether the current site's file at `path` was made from `key` and is intact."""
+        before = self.previous.get(path)
+        return (
+            before is not None
+            and before.render_key == key
+            and bool(key)
+            and intact(self.out_dir, path, before)
+        )
+
+    def record(self, path: str, record: FileRecord, staged: bool) -> None:
+        """A claimed file's outcome: staged, or the current site's copy kept."""
+        self.files[path] = record
+        if staged:
+            self.staged.add(path)
+
+    def keep(self, path: str, key: str) -> None:
+        """The current site's file at a claimed `path` is the new one too."""
+        self.record(path, replace(self.previous[path], render_key=key), False)
+
+    def commit(self, manifest: tuple[Path, str] | None = None) -> str:
+        """Put the new site in place; returns how: "swap" or "journal".
+
+        `manifest` is the build cache's record of the new site and where it goes: it is
+        written once the site is in place (by `recover` if this build is killed), and the
+        old record is removed first, so a record never describes a site it does not match.
+        """
+        if MARKER not in self.files:
+            self.add(OutputFile(MARKER, MARKER_TEXT, "litdigest"))
+        if manifest is not None:
+            with contextlib.suppress(OSError):  # an unusable cache folder holds no record
+                _remove_quietly(manifest[0])
+        deleted = sorted(set(self.previous) - set(self.files)) if self.trusted else []
+        changes = len(self.staged) + len(deleted)
+        journal = self.trusted and self.out_dir.is_dir()
+        how = "journal" if journal and changes <= JOURNAL_SHARE * len(self.files) else "swap"
+        try:
+            if how == "journal":
+                plan = _Journal(self.staging.name, sorted(self.staged), deleted, manifest)
+                _write_atomically(journal_path(self.out_dir), plan.text())
+                plan.replay(self.out_dir)
+            else:
+                self._swap()
+                _write_manifest(manifest)
+        except BaseException as error:
+            self.discard()
+            if isinstance(error, OSError):
+                raise write_error(error, self.out_dir, self.out_dir) from None
+            raise
+        return how
+
+    def _swap(self) -> None:
+        staging = self.staging
+        for path in sorted(self.files.keys() - self.staged):  # unchanged: linked from the old site
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(self.out_dir / path, target)
+        staging.chmod(0o755)
+        _swap_in(staging, self.out_dir)
+
+    def discard(self) -> None:
+        """Remove the staging folder: the site stays as it was."""
+        if not journal_path(self.out_dir).exists():  # a journal needs its staged files
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def write_site(files: Iterable[OutputFile], out_dir: Path) -> int:
+    """Write a whole site from its files and swap it in for `out_dir`; returns files written.
+
+    Call it holding `builder.lock.site_lock(out_dir)`.
+    """
+    by_path = check_output_paths(files)
+    recover(out_dir)
+    writer = SiteWriter(out_dir, None)
+    try:
+        for file in by_path.values():
+            writer.add(file)
+        writer.commit()
+    except BaseException:
+        writer.discard()
+        raise
+    return len(by_path)
+
+
+# -- the journal ----------------------------------------------------------------------------
+
+
+def journal_path(out_dir: Path) -> Path:
+    out_dir = out_dir.absolute()
+    return out_dir.parent / f".{out_dir.name}-journal.json"
+
+
+@dataclass(frozen=True, slots=True)
+class _Journal:
+    """What a journal commit does, written down before it starts so it can be finished."""
+
+    staging: str  # the staging folder's name, beside the site
+    moves: list[str]  # staged files to rename into the site
+    deletes: list[str]  # files of the old site that the new one has not
+    manifest: tuple[Path, str] | None
+
+    def text(self) -> str:
+        body = {
+            "staging": self.staging,
+            "moves": self.moves,
+            "deletes": self.deletes,
+            "manifest": [str(self.manifest[0]), self.manifest[1]] if self.manifest else None,
+        }
+        check = sha(json.dumps(body, sort_keys=True).encode())
+        return json.dumps({"check": check, "body": body})
+
+    @staticmethod
+    def read(path: Path) -> _Journal | None:
+        """The journal at `path`, or None when it is damaged."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            body = data["body"]
+            if data["check"] != sha(json.dumps(body, sort_keys=True).encode()):
+                return None
+            manifest = body["manifest"]
+            return _Journal(
+                str(body["staging"]),
+                [str(p) for p in body["moves"]],
+                [str(p) for p in body["deletes"]],
+                (Path(manifest[0]), str(manifest[1])) if manifest else None,
+            )
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return None
+
+    def replay(self, out_dir: Path) -> None:
+        """Do, or finish, the commit: any step may have been done already."""
+        staging = out_dir.parent / self.staging
+        for path in self.deletes:  # first, so that a file may give way to a folder
+            _remove_quietly(out_dir / path)
+        for path in self.deletes:
+            _remove_empty_folders((out_dir / path).parent, out_dir)
+        for path in self.moves:
+            source, target = staging / path, out_dir / path
+            if not source.exists():  # moved before the build was killed
+                continue
+            try:
+                os.replace(source, target)
+            except (FileNotFoundError, NotADirectoryError):
+                _make_folder(target.parent, out_dir)
+                os.replace(source, target)
+            except IsADirectoryError:
+                shutil.rmtree(target)
+                os.replace(source, target)
+        _write_manifest(self.manifest)
+        os.unlink(journal_path(out_dir))
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover(out_dir: Path) -> str | None:
+    """Finish a journal commit that a killed build left, or drop a damaged journal (the
+    cache's record of the site was removed before it was written, so the next build replaces
+    the site whole). Returns what was done; call it holding the output folder's lock."""
+    path = journal_path(out_dir)
+    if not path.exists():
+        return None
+    journal = _Journal.read(path)
+    if journal is None:
+        os.unlink(path)
+        return "dropped"
+    journal.replay(out_dir.absolute())
+    return "finished"
+
+
+def _make_folder(folder: Path, out_dir: Path) -> None:
+    """Make `folder` in the site, removing any file of the old site standing in its way."""
+    relative = folder.relative_to(out_dir)
+    for part in [*reversed(relative.parents), relative]:
+        where = out_dir / part
+        if where.is_symlink() or where.is_file():
+            where.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _remove_empty_folders(folder: Path, out_dir: Path) -> None:
+    while folder != out_dir and folder.is_relative_to(out_dir):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty, or gone
+            return
+        folder = folder.parent
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _write_manifest(manifest: tuple[Path, str] | None) -> None:
+    """The build cache only saves time: a cache folder that cannot be written costs the
+    next build its shortcuts, never this build its site."""
+    if manifest is None:
+        return
+    try:
+        manifest[0].parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(manifest[0], manifest[1])
+    except OSError:
+        pass
+
+
+# -- the output folder and the swap -----------------------------------------------------------
 
 
 def check_out_dir(out_dir: Path, content_dir: Path | None = None) -> None:
@@ -111,47 +442,7 @@ def check_out_dir(out_dir: Path, content_dir: Path | None = None) -> None:
                 hint="choose another --out, or remove the folder if it is an old build",
             )
     except OSError as error:
-        raise _write_error(error, out, out) from None
-
-
-def write_site(
-    files: Iterable[OutputFile],
-    out_dir: Path,
-    before_swap: Callable[[Path], None] | None = None,
-) -> int:
-    """Write all files into a new folder and swap it in for `out_dir`; returns files written.
-
-    Call it holding `builder.lock.site_lock(out_dir)`: it removes other builds' staging folders.
-    """
-    by_path = check_output_paths([*files, OutputFile(MARKER, MARKER_TEXT, "litdigest")])
-    out_dir = out_dir.absolute()
-    check_out_dir(out_dir)
-    staging: Path | None = None
-    writing = out_dir  # what a failure is reported on: the site file being written, if any
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(out_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-new-", dir=out_dir.parent))
-        for relative, file in sorted(by_path.items()):
-            writing = out_dir / relative
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if file.link_from is not None:
-                _link_or_copy(file.link_from, target)
-            else:
-                target.write_bytes(file.data)
-        writing = out_dir
-        staging.chmod(0o755)
-        if before_swap is not None:  # e.g. the search index; if it fails, nothing is swapped
-            before_swap(staging)
-        _swap_in(staging, out_dir)
-    except BaseException as error:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(error, OSError):
-            raise _write_error(error, writing, out_dir) from None
-        raise
-    return len(by_path) - 1  # the marker is not counted
+        raise write_error(error, out, out) from None
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -173,7 +464,7 @@ def remove_leftovers(out_dir: Path) -> list[Path]:
     return removed
 
 
-def _write_error(error: OSError, writing: Path, out_dir: Path) -> ContentError:
+def write_error(error: OSError, writing: Path, out_dir: Path) -> ContentError:
     """A failed write as one problem on the file being written, as the site names it (not
     its staging copy); the previous site is untouched by then."""
     where = writing if writing != out_dir or error.filename is None else error.filename

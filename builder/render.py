@@ -131,9 +131,23 @@ class Renderer:
             "utf-8"
         )
 
-    def _render(self, template: str, **context: Any) -> str:
+    def template(self, name: str) -> jinja2.Template:
+        """A compiled template; a missing or broken one is a problem naming it."""
         try:
-            return self.env.get_template(template).render(**context)
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise ContentError(
+                [Problem(error.filename or name, f"template error: {error.message}", error.lineno)]
+            ) from None
+        except jinja2.TemplateNotFound as error:
+            folders = ", ".join(f.as_posix() for f in self.theme.folders)
+            problem = Problem(name, f"template {error.name!r} not found in {folders}")
+            raise ContentError([problem]) from None
+
+    def _render(self, template: str, **context: Any) -> str:
+        compiled = self.template(template)
+        try:
+            return compiled.render(**context)
         except jinja2.TemplateSyntaxError as error:
             raise ContentError(
                 [

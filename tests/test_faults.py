@@ -1,8 +1,9 @@
 """Faults mid-build: killed builds, two builds at once, a full disk, an unwritable folder.
 
 Whatever happens, `site/` is either the complete old site or the complete new one, byte for
-byte, and the next build succeeds. The reference trees are built once; each fault is then
-caused in a real `python -m builder build` child process.
+byte (once a commit through the journal that a kill interrupted has been finished, as the
+next build does first), and the next build succeeds. The reference trees are built once; each
+fault is then caused in a real `python -m builder build` child process.
 """
 
 from __future__ import annotations
@@ -86,29 +87,43 @@ def spawn(content: Path, out: Path) -> subprocess.Popen[bytes]:
     )
 
 
+def timed_build(content: Path, site: Path) -> tuple[float, float]:
+    """How long a build takes, and how long from its staging folder's appearing to its end."""
+    started = time.monotonic()
+    process = spawn(content, site)
+    staged = None
+    while process.poll() is None:
+        if staged is None and any(site.parent.glob(".site-new-*")):
+            staged = time.monotonic()
+        time.sleep(0.002)
+    assert process.stderr is not None
+    process.stderr.close()
+    assert process.returncode == 0
+    ended = time.monotonic()
+    return ended - started, ended - (staged or started)
+
+
 @pytest.mark.slow
 def test_a_build_killed_at_random_moments_leaves_the_old_or_the_new_site(two_contents, references):
     root, old, new = two_contents
     site = root / "site"
     build_site(old, out_dir=site)
-    started = time.monotonic()
-    assert litdigest("build", "--content", old, "--out", site, cwd=root).returncode == 0
-    duration = time.monotonic() - started
+    duration, writing = timed_build(new, site)  # the whole build, and from staging to the end
+    state = "new"
     chance = random.Random(7)  # seeded: a failure can be replayed
-    state, swapped, kept, writing_kills = "old", 0, 0, 0
+    swapped, kept, writing_kills, finished = 0, 0, 0, 0
     for run in range(20):
         content = new if state == "old" else old  # always build the other site
         left = set(root.glob(".site-new-*"))  # by killed builds, until this one removes them
         process = spawn(content, site)
         if run % 3:
             # Most kills land while files are written: wait for the staging folder to appear,
-            # then kill within the next moments (writing, the search index and swapping take
-            # about a second and a half).
+            # then kill before the build would have ended.
             deadline = time.monotonic() + 120
             while not set(root.glob(".site-new-*")) - left and process.poll() is None:
                 assert time.monotonic() < deadline, "the build never started writing"
                 time.sleep(0.002)
-            time.sleep(chance.uniform(0, 1.6))
+            time.sleep(chance.uniform(0, writing * 1.2))
         else:
             time.sleep(chance.uniform(0, duration * 1.3))
         writing_kills += bool(set(root.glob(".site-new-*")) - left)
@@ -116,6 +131,12 @@ def test_a_build_killed_at_random_moments_leaves_the_old_or_the_new_site(two_con
         process.wait(timeout=60)
         assert process.stderr is not None
         process.stderr.close()
+        if output.journal_path(site).exists():
+            # Killed while committing through the journal: files are whole, and the next
+            # build finishes the commit before anything else (as recover does here).
+            with lock.site_lock(site):
+                assert output.recover(site) == "finished"
+            finished += 1
         now = which(site, references)
         swapped, kept = swapped + (now != state), kept + (now == state)
         state = now

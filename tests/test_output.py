@@ -1,13 +1,24 @@
 """Writing the site: unique paths, nothing outside the site, swapped in whole."""
 
+import os
 import posixpath
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from builder import output
 from builder.errors import ContentError
-from builder.output import OutputFile, check_output_paths, write_site
+from builder.output import (
+    MARKER,
+    FileRecord,
+    OutputFile,
+    SiteWriter,
+    check_output_paths,
+    journal_path,
+    recover,
+    write_site,
+)
 from builder.render import relative_url
 
 
@@ -48,6 +59,120 @@ def test_a_failed_write_leaves_the_old_site_exactly(tmp_path):
         )
     assert (out / "index.html").read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+# -- committing through the journal ---------------------------------------------------------
+
+
+def _site(out, files, previous=None):
+    """Write `files` (path -> bytes) as a site; returns the records and how it committed."""
+    writer = SiteWriter(out, previous)
+    for path, data in files.items():
+        writer.add(OutputFile(path, data, "t"))
+    how = writer.commit()
+    return dict(writer.files), how, writer
+
+
+def _tree(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+OLD = {f"papers/{n}/index.html": f"paper {n}".encode() for n in range(10)} | {
+    "index.html": b"home",
+    "gone/index.html": b"removed page",
+    "papers/9/x": b"a file that becomes a folder",
+}
+NEW = {path: data for path, data in OLD.items() if path not in ("gone/index.html", "papers/9/x")}
+NEW |= {"index.html": b"home, changed", "papers/9/x/index.html": b"now a folder", "new.html": b"n"}
+
+
+def test_a_small_change_is_committed_through_the_journal_touching_only_changed_files(tmp_path):
+    out = tmp_path / "site"
+    records, how, _ = _site(out, OLD)
+    assert how == "swap"  # a first build has nothing to keep
+    unchanged = os.stat(out / "papers/0/index.html")
+    records, how, writer = _site(out, NEW, records)
+    assert how == "journal"
+    assert writer.staged == {"index.html", "papers/9/x/index.html", "new.html"}
+    assert _tree(out) == NEW | {MARKER: output.MARKER_TEXT}
+    kept = os.stat(out / "papers/0/index.html")
+    assert (kept.st_ino, kept.st_mtime_ns) == (unchanged.st_ino, unchanged.st_mtime_ns)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "no journal or staging left"
+
+
+def test_most_of_the_site_changing_is_swapped_in_whole(tmp_path):
+    out = tmp_path / "site"
+    records, _, _ = _site(out, OLD)
+    changed = {path: data + b"!" for path, data in OLD.items()}
+    _, how, _ = _site(out, changed, records)
+    assert how == "swap"
+    assert _tree(out) == changed | {MARKER: output.MARKER_TEXT}
+
+
+@pytest.mark.parametrize("moves_done", [0, 1, 2, 3, 4])  # the first is the journal's
+def test_a_commit_killed_halfway_is_finished_by_recover(tmp_path, monkeypatch, moves_done):
+    out = tmp_path / "site"
+    records, _, _ = _site(out, OLD)
+    manifest = tmp_path / "cache" / "manifest.json"
+    real_replace = os.replace
+    calls = []
+
+    def dying_replace(source, target):
+        if len(calls) == moves_done:
+            raise SystemExit("killed")  # as SIGKILL would stop it: nothing cleans up
+        calls.append(target)
+        real_replace(source, target)
+
+    writer = SiteWriter(out, records)
+    for path, data in NEW.items():
+        writer.add(OutputFile(path, data, "t"))
+    monkeypatch.setattr(output.os, "replace", dying_replace)
+    with pytest.raises(SystemExit):
+        writer.commit((manifest, "the new record"))
+    monkeypatch.setattr(output.os, "replace", real_replace)
+    assert not manifest.exists(), "the old record goes first"
+    if moves_done == 0:  # killed before the journal was in place: the old site, untouched
+        assert not journal_path(out).exists() and recover(out) is None
+        assert _tree(out) == OLD | {MARKER: output.MARKER_TEXT}
+        return
+    assert journal_path(out).exists()
+    # Every file is whole: old or new bytes, never a mix within one file.
+    for path, data in _tree(out).items():
+        assert data in (OLD.get(path), NEW.get(path), output.MARKER_TEXT), path
+    assert recover(out) == "finished"
+    assert _tree(out) == NEW | {MARKER: output.MARKER_TEXT}
+    assert manifest.read_text() == "the new record"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "site"]
+    assert recover(out) is None
+
+
+def test_a_damaged_journal_is_dropped_and_the_site_no_longer_trusted(tmp_path):
+    out = tmp_path / "site"
+    _site(out, OLD)
+    journal_path(out).write_text('{"check": "x", "body": {}}')
+    assert recover(out) == "dropped"
+    assert not journal_path(out).exists()
+
+
+def test_a_failed_staging_leaves_the_old_site_and_no_journal(tmp_path):
+    out = tmp_path / "site"
+    records, _, _ = _site(out, OLD)
+    writer = SiteWriter(out, records)
+    writer.add(OutputFile("index.html", b"changed", "t"))
+    writer.discard()  # what a build does on any error before its commit
+    assert _tree(out) == OLD | {MARKER: output.MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_kept_record_names_the_current_file(tmp_path):
+    out = tmp_path / "site"
+    records, _, _ = _site(out, {"a.html": b"a"})
+    assert isinstance(records["a.html"], FileRecord)
+    assert records["a.html"].size == 1
 
 
 # -- relative links between site paths -----------------------------------------------------

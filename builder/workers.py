@@ -1,0 +1,136 @@
+"""Rendering pages on every core, each page staged by the worker that rendered it.
+
+Pages are independent once their views are made, so a build forks one worker per core after
+making them: a forked worker shares the views and the compiled templates with the build
+without copying or pickling them. Each worker takes chunks of page numbers, computes every
+page's render key, keeps the current site's file where the key is the recorded one, renders
+the others and stages those whose bytes changed; only small records travel back. No page
+bytes are held in memory beyond the page being written.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from builder.cache import render_key
+from builder.output import FileRecord, SiteWriter, intact, stage_file, write_error
+from builder.render import Renderer
+from builder.views import Page
+
+CHUNK = 64  # pages a worker takes at a time: few round trips, even shares
+SERIAL_BELOW = 400  # pages; forking costs more than it saves on a small site
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutcome:
+    path: str
+    record: FileRecord
+    staged: bool  # written into the staging folder
+    rendered: bool  # rendered afresh (its render key was new)
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    pages: Sequence[Page]
+    renderer: Renderer
+    salt: str
+    previous: Mapping[str, FileRecord]
+    site: Path
+    staging: Path
+
+
+_job: _Job | None = None  # set before the workers fork, so each inherits it
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def render_pages(
+    pages: Sequence[Page],
+    renderer: Renderer,
+    salt: str,
+    writer: SiteWriter,
+    done: Callable[[int], None] = lambda count: None,
+    jobs: int | None = None,
+) -> int:
+    """Render and stage every page through `writer`; returns how many were rendered afresh.
+
+    `jobs` is the number of worker processes (default: one per core); `done` is told as
+    pages are finished, for progress display.
+    """
+    global _job
+    for page in pages:
+        writer.claim(page.meta.output_path, page.source)
+    for template in sorted({page.template for page in pages}):  # template errors surface here,
+        renderer.template(template)  # and workers inherit the compiled templates
+    workers = jobs if jobs is not None else available_cores()
+    chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
+    _job = _Job(pages, renderer, salt, writer.previous, writer.out_dir, writer.staging)
+    rendered = 0
+    try:
+        for outcomes in _outcomes(chunks, workers if len(pages) >= SERIAL_BELOW else 1):
+            for outcome in outcomes:
+                writer.record(outcome.path, outcome.record, outcome.staged)
+                rendered += outcome.rendered
+            done(len(outcomes))
+    finally:
+        _job = None
+    return rendered
+
+
+def _outcomes(chunks: list[range], workers: int) -> Iterator[list[PageOutcome]]:
+    if workers <= 1 or len(chunks) <= 1:
+        yield from map(_render_chunk, chunks)
+        return
+    context = multiprocessing.get_context("fork")
+    # Frozen objects are left alone by the workers' garbage collector: without this, every
+    # collection would walk, and so copy, the whole inherited heap of views.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_build) as pool:
+            yield from pool.map(_render_chunk, chunks)
+    finally:
+        gc.unfreeze()
+
+
+def _render_chunk(numbers: range) -> list[PageOutcome]:
+    job = _job
+    assert job is not None, "render_pages sets the job before rendering"
+    outcomes = []
+    for number in numbers:
+        page = job.pages[number]
+        path = page.meta.output_path
+        key = render_key(job.salt, page.template, page.meta, page.view)
+        before = job.previous.get(path)
+        if before is not None and before.render_key == key and intact(job.site, path, before):
+            outcomes.append(PageOutcome(path, replace(before, render_key=key), False, False))
+            continue
+        data = job.renderer.render_page(page).data
+        try:
+            record, staged = stage_file(job.staging, job.site, path, data, before, key)
+        except OSError as error:
+            raise write_error(error, job.site / path, job.site) from None
+        outcomes.append(PageOutcome(path, record, staged, True))
+    return outcomes
+
+
+def _die_with_build() -> None:
+    """A worker dies with its build: a killed build must not leave workers writing into a
+    staging folder (or holding the output folder's lock)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
