@@ -6,13 +6,13 @@ rather than on regexes, so its cost does not grow with the number of topics or p
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 MAX_PHRASE_WORDS = 8  # a phrase has 2**(words-1) spellings; keep the index small
 _WORD = re.compile(r"\w+")
-_TOKENS = re.compile(r"(\w+)")
 
 # What one spelling of a phrase stands for: the topic's position in the taxonomy, the rule number
 # within the topic, and whether it is an exclusion.
@@ -80,10 +80,35 @@ def build_phrase_index(
     )
 
 
-def words_of(text: str) -> tuple[list[str], list[str]]:
-    """A text's case-folded words, and the gaps between them (gap i follows word i)."""
-    parts = _TOKENS.split(text.casefold())
-    return parts[1::2], parts[2:-1:2]
+# A text's words and the gaps between them, for texts that are not all ASCII after case
+# folding; `\w` is Unicode-aware, so only a regex splits those as matching expects.
+_TOKENS = re.compile(r"(\w+)")
+# Stands between two words whose gap holds more than spaces and hyphens: no phrase spans it.
+BREAK = "|"
+# ASCII folded text to tokens without a regex (the split was most of matching's cost): word
+# characters stay, spaces and hyphens become a space, anything else becomes BREAK.
+_ASCII_TOKENS = {
+    code: " " if chr(code).isspace() or chr(code) == "-" else BREAK
+    for code in range(128)
+    if not (chr(code).isalnum() or chr(code) == "_")
+}
+
+
+def tokens_of(text: str) -> list[str]:
+    """A text's case-folded words in order, with BREAK between two words that a phrase may
+    not span (their gap holds more than spaces and hyphens); nothing before the first word
+    or after the last."""
+    folded = text.casefold()
+    if folded.isascii():
+        spaced = folded.translate(_ASCII_TOKENS).strip(" " + BREAK)
+        return spaced.replace(BREAK, f" {BREAK} ").split()
+    parts = _TOKENS.split(folded)
+    tokens = parts[1:2]
+    for gap, word in zip(parts[2:-1:2], parts[3::2], strict=True):
+        if not gap.replace("-", " ").isspace():
+            tokens.append(BREAK)
+        tokens.append(word)
+    return tokens
 
 
 def find_phrases(text: str, index: PhraseIndex) -> tuple[dict[int, dict[int, int]], dict[int, int]]:
@@ -93,17 +118,19 @@ def find_phrases(text: str, index: PhraseIndex) -> tuple[dict[int, dict[int, int
     overlap ("language model" in "large language model"), only the longest counts: a stretch
     of text is evidence for a topic once.
     """
-    words, gaps = words_of(text)
+    tokens = tokens_of(text)
     spans: dict[int, list[tuple[int, int, int]]] = {}
     excluded: dict[int, int] = {}
     lengths, rules = index.lengths, index.rules
-    for start in [i for i, word in enumerate(words) if word in lengths]:
-        word = words[start]
+    for start in itertools.compress(itertools.count(), map(lengths.__contains__, tokens)):
+        word = tokens[start]
         for length in lengths[word]:
-            end = start + length
-            refs = rules.get(tuple(words[start:end]) if length > 1 else (word,))
-            if not refs or (length > 1 and not all(_joins(gap) for gap in gaps[start : end - 1])):
+            # A spelling never holds BREAK. One longer than the rest of the text is looked
+            # up as what is left of it, as matching always has (see test_phrases).
+            refs = rules.get(tuple(tokens[start : start + length]) if length > 1 else (word,))
+            if not refs:
                 continue
+            end = start + length
             for topic, rule, is_exclusion in refs:
                 if is_exclusion:
                     excluded.setdefault(topic, rule)
@@ -119,7 +146,3 @@ def find_phrases(text: str, index: PhraseIndex) -> tuple[dict[int, dict[int, int
             reach = -negative_end
             topic_counts[rule] = topic_counts.get(rule, 0) + 1
     return counts, excluded
-
-
-def _joins(gap: str) -> bool:
-    return gap.replace("-", " ").isspace()

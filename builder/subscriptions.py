@@ -307,13 +307,14 @@ def match_saved_feeds(
     feeds: Sequence[SavedFeed], papers: Mapping[str, Paper], days: Sequence[Day]
 ) -> dict[str, tuple[str, ...]]:
     """Each feed's papers, newest first by the day each was first listed; each paper once."""
-    phrases = sorted(
-        {" ".join(phrase_words(p)) for f in feeds for g in f.include for p in g}
-        | {" ".join(phrase_words(p)) for f in feeds for p in f.exclude}
-    )
+    written = {p for feed in feeds for group in (*feed.include, feed.exclude) for p in group}
+    folded = {phrase: " ".join(phrase_words(phrase)) for phrase in written}
+    phrases = sorted(set(folded.values()))
     # Every phrase its own entry, so a phrase inside a longer one still counts as present.
     index = build_phrase_index([((phrase,), ()) for phrase in phrases])
     position = {phrase: number for number, phrase in enumerate(phrases)}
+    # Each phrase as written in site.yaml -> its entry, found once rather than per paper.
+    number_of = {phrase: position[words] for phrase, words in folded.items()}
     found: dict[str, list[str]] = {feed.slug: [] for feed in feeds}
     for paper_id in newest_first(papers, days):
         paper = papers[paper_id]
@@ -323,7 +324,7 @@ def match_saved_feeds(
                 present.update(find_phrases(text, index)[0])
 
         def mentions(phrase: str) -> bool:
-            return position[" ".join(phrase_words(phrase))] in present  # noqa: B023
+            return number_of[phrase] in present  # noqa: B023
 
         for feed in feeds:
             if feed_matches(feed, paper, mentions):
