@@ -1,59 +1,126 @@
-"""Full-text search: Pagefind indexes the built site in its staging folder, before the swap.
+"""Full-text search: Pagefind indexes made from the site's data, cached shard by shard.
 
-Only pages marked `data-pagefind-body` (papers and notes) are indexed; the bundle goes to
-`pagefind/` in the site and the search page loads Pagefind's UI from there. The binary comes
-from the `pagefind[bin]` package, so nothing is downloaded at build time.
+    search_bundle(site: SiteData, cache_dir: Path) -> dict[str, Path]
 
-Pagefind's output is not quite reproducible: a filter file lists its values in hash-map
-order, which changes from run to run, and the file names hash the contents. `_canonicalise`
-sorts those lists and renames what refers to them, so two builds are byte-identical.
+returns every file of the search bundle: its path in the site ("pagefind/notes/pagefind.js",
+under paths.SEARCH_BUNDLE) -> the file in `cache_dir` that holds its bytes. The build's writer
+links or copies those files into the site; none is changed once written, so a link stays right.
+After a build, `prune_search_cache(cache_dir, bundle)` removes what its bundle does not use.
+No HTML is read: the records come from SiteData (builder.search_records).
+
+The records are in shards: the notes, and the papers of each quarter of the newest year and
+of each year before it. Each shard is a Pagefind index of its own in `pagefind/<shard>/`, and
+`pagefind/shards.json` names them. The search page (static/search.js) runs Pagefind's UI from
+`pagefind/pagefind-ui.js` over static/search/pagefind.js, which searches every shard and
+ranks their results together. A shard is indexed only when its records, Pagefind's binary or
+this code changed: its cache folder is named by a hash of the three. The folder is filled
+aside, with a manifest of every file's checksum, size and time written last, and renamed into
+place; a folder whose manifest or files do not match is indexed afresh, so the cache may be
+deleted or damaged at any time. One site's builds own `cache_dir` and take turns (the site
+lock). Pagefind's scripts, the same for every shard, are kept once, in the `runtime` folder.
+
+Pagefind runs as `pagefind --service`, the protocol its Python API (`pagefind.index`) speaks;
+not through that API, which sleeps 0.1 s before reading each answer: 1000 s for 10,000
+records. Pagefind's output is not quite reproducible: a filter file lists its values in
+hash-map order, and file names hash the contents. `canonical_files` sorts those lists and
+renames what refers to them, so the same records give byte-identical files.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from builder.errors import ContentError, Problem
+from builder import search_records
+from builder.errors import ContentError, Problem, display_path
 from builder.paths import SEARCH_BUNDLE
+from builder.search_records import SearchRecord, Shard, note_shards, paper_shards
+from builder.views import SiteData
 
 SIGNATURE = b"pagefind_dcd"  # what every decompressed Pagefind data file starts with
 TIMEOUT = 600  # seconds; 100k pages index in well under a minute
+FORMAT = "litdigest-search-1"  # of the cache folders: change it when their layout changes
+MANIFEST = "manifest.json"  # in each shard folder, written last
+SHARD_LIST = "shards.json"  # in the bundle: the shard folders, the newest papers first
+RUNTIME = "runtime"  # the cache folder of Pagefind's scripts, the same for every shard
+UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # the search page's, in the bundle's top folder
+INDEX_SCRIPTS = ("pagefind.js", "pagefind-worker.js")  # in every shard: each loads its own
+# Pagefind's other front ends: the search page uses its default UI only.
+UNUSED_FILES = frozenset(
+    (
+        "pagefind-component-ui.css",
+        "pagefind-component-ui.js",
+        "pagefind-highlight.js",
+        "pagefind-modular-ui.css",
+        "pagefind-modular-ui.js",
+    )
+)
 
 
-def index_site(site_dir: Path) -> None:
-    """Index the site in `site_dir` into its search bundle; ContentError if Pagefind fails."""
-    bundle = SEARCH_BUNDLE.rstrip("/")
-    command = [
-        str(pagefind_binary()),
-        "--site",
-        str(site_dir),
-        "--output-subdir",
-        bundle,
-        "--silent",
-    ]
+_Lookup = tuple[Path, list[str] | Future[list[str]]]  # a shard's folder, its files or their making
+
+
+def search_bundle(site: SiteData, cache_dir: Path) -> dict[str, Path]:
+    """Every file of the site's search bundle -> the file in `cache_dir` with its bytes;
+    shards whose records are unchanged are not indexed again."""
+    salt = _code_salt(pagefind_binary())
+    language = site.config.language
+    _make_folder(cache_dir)
+    with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="pagefind") as pool:
+
+        def look_up(shard: Shard) -> _Lookup:
+            """The shard's folder and files, or the indexing under way that makes them."""
+            folder = cache_dir / _folder_name(shard, language, salt)
+            return folder, _cached_files(folder) or pool.submit(_index, shard, language, folder)
+
+        # Notes first: an edited note is being indexed while the papers are checked.
+        notes = {shard.name: look_up(shard) for shard in note_shards(site)}
+        papers = {shard.name: look_up(shard) for shard in paper_shards(site)}
+        runtime = look_up(Shard(RUNTIME, ()))  # an empty index: Pagefind's scripts alone
+        found = _finished({RUNTIME: runtime, **papers, **notes})
+
+    runtime_folder, scripts = found.pop(RUNTIME)
+    bundle = {SEARCH_BUNDLE + file: runtime_folder / file for file in scripts if file in UI_FILES}
+    for name, (folder, files) in found.items():  # the newest papers first, the notes last
+        bundle |= {f"{SEARCH_BUNDLE}{name}/{file}": folder / file for file in files}
+        bundle |= {
+            f"{SEARCH_BUNDLE}{name}/{file}": runtime_folder / file
+            for file in scripts
+            if file not in UI_FILES
+        }
+    bundle[SEARCH_BUNDLE + SHARD_LIST] = _shard_list(cache_dir, list(found))
+    return dict(sorted(bundle.items()))
+
+
+def prune_search_cache(cache_dir: Path, bundle: Mapping[str, Path]) -> None:
+    """Remove from `cache_dir` all that `bundle` (search_bundle's latest answer) does not
+    use: shards of older builds, and what builds killed while indexing left behind."""
+    used = set()
+    for path in bundle.values():
+        try:
+            used.add(path.relative_to(cache_dir).parts[0])
+        except (ValueError, IndexError):
+            continue
     try:
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-            preexec_fn=_die_with_parent(),
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise ContentError([_problem(str(error))]) from None
-    if result.returncode != 0:
-        output = (result.stderr or result.stdout).strip() or _exit_status(result.returncode)
-        raise ContentError([_problem(output)])
-    _canonicalise(site_dir / bundle)
+        entries = list(cache_dir.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name not in used:
+            _remove(entry)
 
 
 def pagefind_binary() -> Path:
@@ -74,9 +141,312 @@ def pagefind_binary() -> Path:
     return binary
 
 
+# -- the cache ------------------------------------------------------------------------------
+
+
+def _code_salt(binary: Path) -> str:
+    """What, besides the records, decides a shard's files: this code and Pagefind's binary."""
+    digest = hashlib.sha256(FORMAT.encode())
+    for module in (__file__, search_records.__file__):
+        digest.update(Path(module).read_bytes())
+    try:
+        stat = binary.stat()
+    except OSError as error:
+        raise ContentError([_problem(f"{binary}: {error.strerror}")]) from None
+    digest.update(f"{binary}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _folder_name(shard: Shard, language: str, salt: str) -> str:
+    """The shard's cache folder: its name and a hash of all that decides its files."""
+    digest = hashlib.sha256(_framed(salt, language, shard.name).encode())
+    for record in shard.records:
+        topics = _framed(*record.topics)
+        digest.update(
+            _framed(record.url, record.title, record.day, topics, record.content).encode()
+        )
+    return f"{shard.name}-{digest.hexdigest()[:24]}"
+
+
+def _framed(*fields: str) -> str:
+    """Fields run together, each after its length: no two lists of fields give one text."""
+    return "".join([f"{len(field)}:{field}" for field in fields])
+
+
+def _cached_files(folder: Path) -> list[str] | None:
+    """The files of an intact shard folder, or None when it is missing or damaged."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+        if manifest["format"] != FORMAT:
+            return None
+        files = manifest["files"]
+        for name, (checksum, size, mtime) in files.items():
+            if not (_safe_name(name) and _intact(f"{folder}/{name}", checksum, size, mtime)):
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return sorted(files)
+
+
+def _intact(path: str, checksum: str, size: int, mtime: int) -> bool:
+    """Whether `path` holds the bytes the manifest names; read only when its size and time
+    differ from those recorded (a copied cache), as git trusts its index."""
+    stat = os.stat(path)
+    if stat.st_size != size:
+        return False
+    return stat.st_mtime_ns == mtime or _checksum(Path(path).read_bytes()) == checksum
+
+
+def _safe_name(name: str) -> bool:
+    """A name a manifest may hold: a path inside its folder."""
+    parts = name.split("/")
+    return "" not in parts and ".." not in parts and "." not in parts and name != MANIFEST
+
+
+def _store(folder: Path, files: Mapping[str, bytes]) -> list[str]:
+    """Write a shard's files into `folder`: filled aside, manifest last, renamed into place."""
+    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        entries = {}
+        for name, data in sorted(files.items()):
+            path = temporary / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            entries[name] = [_checksum(data), len(data), path.stat().st_mtime_ns]
+        manifest = {"format": FORMAT, "files": entries}
+        (temporary / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+        _replace(temporary, folder)
+    except BaseException:
+        _remove(temporary)
+        raise
+    return sorted(files)
+
+
+def _replace(new: Path, folder: Path) -> None:
+    """Rename `new` to `folder`, moving a damaged `folder` out of the way first."""
+    try:
+        new.rename(folder)
+        return
+    except OSError:
+        if not folder.exists():
+            raise
+    damaged = Path(tempfile.mkdtemp(prefix=f".{folder.name}-damaged-", dir=folder.parent))
+    folder.rename(damaged / folder.name)
+    new.rename(folder)
+    _remove(damaged)
+
+
+def _shard_list(cache_dir: Path, shards: Sequence[str]) -> Path:
+    """The bundle's list of shard folders: a file named by its contents, written once."""
+    data = json.dumps({"shards": [f"{name}/" for name in shards]}).encode()
+    path = cache_dir / f"shards-{_checksum(data)[:24]}.json"
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return path
+        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".shards-", delete=False) as file:
+            file.write(data)
+        os.replace(file.name, path)
+    except OSError as error:
+        raise _cache_error(cache_dir, error) from None
+    return path
+
+
+def _make_folder(cache_dir: Path) -> None:
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _cache_error(cache_dir, error) from None
+
+
+def _checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _cache_error(cache_dir: Path, error: OSError) -> ContentError:
+    return ContentError(
+        [
+            Problem(
+                display_path(cache_dir),
+                f"could not write the search index's cache: {error.strerror or error}",
+                hint="check the folder's permissions, or build with --no-search",
+            )
+        ]
+    )
+
+
+# -- indexing --------------------------------------------------------------------------------
+
+
+def _index(shard: Shard, language: str, folder: Path) -> list[str]:
+    """Index a shard and store its files in `folder`; their names. The scripts are kept
+    once, in the runtime's folder, and no shard keeps them."""
+    files = canonical_files(index_records(shard.records, language))
+    scripts = (*UI_FILES, *INDEX_SCRIPTS)
+    if shard.name == RUNTIME:
+        files = {name: data for name, data in files.items() if name in scripts}
+    else:
+        files = {name: data for name, data in files.items() if name not in scripts}
+    try:
+        return _store(folder, files)
+    except OSError as error:
+        raise _cache_error(folder.parent, error) from None
+
+
+def _finished(found: Mapping[str, _Lookup]) -> dict[str, tuple[Path, list[str]]]:
+    """Each shard's folder and files, once indexed; every failure is reported together."""
+    files, problems = {}, list[Problem]()
+    for name, (folder, names) in found.items():
+        try:
+            files[name] = (folder, names.result() if isinstance(names, Future) else names)
+        except ContentError as error:
+            problems += error.problems
+    if problems:
+        raise ContentError(problems)
+    return files
+
+
+def index_records(records: Sequence[SearchRecord], language: str) -> dict[str, bytes]:
+    """Pagefind's bundle of `records`, every file by its path in the bundle, as written."""
+    command = [str(pagefind_binary()), "--service"]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                # No preexec_fn to make it die with the build: that would fork the whole
+                # build rather than spawn, and Pagefind exits anyway once its input closes.
+            )
+        except OSError as error:
+            raise ContentError([_problem(str(error))]) from None
+        timed_out = threading.Event()
+
+        def expire() -> None:
+            timed_out.set()
+            process.kill()
+
+        timer = threading.Timer(TIMEOUT, expire)
+        timer.start()
+        try:
+            files = _converse(process, records, language)
+        finally:
+            timer.cancel()
+            _stop(process)
+        if files is None:
+            errors.seek(0)
+            said = errors.read().decode("utf-8", "replace").strip()
+            if timed_out.is_set():
+                said = f"it did not finish in {TIMEOUT} s"
+            raise ContentError([_problem(said or _exit_status(process.returncode))])
+    return {name: data for name, data in files.items() if name not in UNUSED_FILES}
+
+
+def _converse(
+    process: subprocess.Popen[bytes], records: Sequence[SearchRecord], language: str
+) -> dict[str, bytes] | None:
+    """Send the records and ask for the files; None when Pagefind stops before answering."""
+    assert process.stdin is not None and process.stdout is not None
+    answers = _messages(process.stdout)
+    _send(process.stdin, [{"type": "NewIndex", "config": None}])
+    first = next(answers, None)
+    if first is None:
+        return None
+    index_id = _payload(first, records)["index_id"]
+    requests: list[dict[str, Any]] = [
+        {
+            "type": "AddRecord",
+            "index_id": index_id,
+            "url": record.url,
+            "content": record.content,
+            "language": language,
+            "meta": {"title": record.title, "day": record.day},
+            "filters": {"topic": list(record.topics)} if record.topics else {},
+            "sort": None,
+        }
+        for record in records
+    ]
+    requests.append({"type": "GetFiles", "index_id": index_id})
+    # Sent from another thread: Pagefind answers while it reads, and both pipes are finite.
+    writer = threading.Thread(target=_send, args=(process.stdin, requests, 1), daemon=True)
+    writer.start()
+    try:
+        for answer in answers:
+            payload = _payload(answer, records)
+            if answer.get("message_id") == len(requests):
+                return {
+                    file["path"]: base64.b64decode(file["content"]) for file in payload["files"]
+                }
+        return None
+    except BaseException:
+        process.kill()
+        raise
+    finally:
+        writer.join()
+
+
+def _payload(answer: dict[str, Any], records: Sequence[SearchRecord]) -> Any:
+    """An answer's payload; ContentError when it is Pagefind's error message."""
+    payload = answer.get("payload") or {}
+    if payload.get("type") == "Error":
+        number = answer.get("message_id") or 0  # records are messages 1 to n
+        about = f" ({records[number - 1].url})" if 0 < number <= len(records) else ""
+        raise ContentError([_problem(f"{payload.get('message', 'an error')}{about}")])
+    return payload
+
+
+def _send(stream: IO[bytes], payloads: Sequence[dict[str, Any]], first: int = 0) -> None:
+    """Requests numbered from `first`: base64 JSON, each ended by a comma."""
+    try:
+        for number, payload in enumerate(payloads, start=first):
+            message = json.dumps({"message_id": number, "payload": payload}).encode()
+            stream.write(base64.b64encode(message) + b",")
+        stream.flush()
+    except (BrokenPipeError, ValueError):
+        pass  # Pagefind stopped; the reader reports why
+
+
+def _messages(stream: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """Pagefind's answers, in the requests' format."""
+    pending = bytearray()
+    while chunk := stream.read1(1 << 20):  # type: ignore[attr-defined]
+        start = len(pending)
+        pending += chunk
+        while (end := pending.find(b",", start)) != -1:
+            try:
+                yield json.loads(base64.b64decode(pending[:end]))
+            except ValueError:
+                raise ContentError([_problem("it answered something unreadable")]) from None
+            del pending[: end + 1]
+            start = 0
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the service: it exits when its input ends."""
+    try:
+        if process.stdin is not None:
+            process.stdin.close()
+    except OSError:
+        pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 def _die_with_parent() -> Callable[[], None] | None:
     """On Linux, a child setup that kills Pagefind if the build dies first: a killed build
-    must not leave it writing into a staging folder the next build removes."""
+    must not leave it running."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
@@ -90,8 +460,8 @@ def _die_with_parent() -> Callable[[], None] | None:
     return setup
 
 
-def _exit_status(code: int) -> str:
-    if code < 0:
+def _exit_status(code: int | None) -> str:
+    if code is not None and code < 0:
         return f"stopped by signal {signal.Signals(-code).name}"
     return f"exit status {code}"
 
@@ -107,48 +477,95 @@ def _problem(message: str) -> Problem:
 # -- reproducible output ------------------------------------------------------------------
 
 
-def _canonicalise(bundle: Path) -> None:
-    """Sort what Pagefind wrote in hash-map order and rename the files named by content."""
-    entry_path = bundle / "pagefind-entry.json"
-    entry = json.loads(entry_path.read_text(encoding="utf-8"))
-    for language, info in entry["languages"].items():
-        old_meta = bundle / f"pagefind.{info['hash']}.pf_meta"
-        meta = _read(old_meta)
-        filters = []
-        for name, file_hash in meta[3]:
-            old_filter = bundle / "filter" / f"{file_hash}.pf_filter"
-            filter_name, values = _read(old_filter)
-            new_hash = _write_named(
-                [filter_name, sorted(values)], bundle / "filter", language, 7, ".pf_filter"
-            )
-            if new_hash != file_hash:
-                old_filter.unlink()
-            filters.append([name, new_hash])
-        meta[3] = sorted(filters)
-        meta[5] = sorted(meta[5])  # the names of the metadata fields
-        meta_hash = _write_named(meta, bundle, language, 10, ".pf_meta", prefix="pagefind.")
-        if meta_hash != info["hash"]:
-            old_meta.unlink()
-        info["hash"] = meta_hash
-    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
+def canonical_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's files with what it writes in hash-map order sorted, and the files named by
+    their contents renamed to match."""
+    files = dict(files)
+    try:
+        entry = json.loads(files["pagefind-entry.json"])
+        for language, info in entry["languages"].items():
+            meta = _decode(files.pop(f"pagefind.{info['hash']}.pf_meta"))
+            filters = []
+            for name, file_hash in meta[3]:
+                filter_name, values = _decode(files.pop(f"filter/{file_hash}.pf_filter"))
+                new_hash, data = _encode([filter_name, sorted(values)], language, 7)
+                files[f"filter/{new_hash}.pf_filter"] = data
+                filters.append([name, new_hash])
+            meta[3] = sorted(filters)
+            meta[5] = sorted(meta[5])  # the names of the metadata fields
+            info["hash"], data = _encode(meta, language, 10)
+            files[f"pagefind.{info['hash']}.pf_meta"] = data
+    except (KeyError, ValueError, TypeError, IndexError, EOFError) as error:
+        raise ContentError([_problem(f"unexpected files in its output ({error!r})")]) from None
+    files["pagefind-entry.json"] = json.dumps(
+        entry, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    return files
 
 
-def _read(path: Path) -> Any:
+def _decode(data: bytes) -> Any:
     import cbor2
 
-    data = gzip.decompress(path.read_bytes())
+    data = gzip.decompress(data)
     if not data.startswith(SIGNATURE):
-        raise ContentError([_problem(f"{path.name} is not a Pagefind data file")])
+        raise ValueError("not a Pagefind data file")
     return cbor2.loads(data[len(SIGNATURE) :])
 
 
-def _write_named(
-    value: Any, folder: Path, language: str, digits: int, suffix: str, prefix: str = ""
-) -> str:
-    """Write `value` as a Pagefind data file named by its contents; returns the name's hash."""
+def _encode(value: Any, language: str, digits: int) -> tuple[str, bytes]:
+    """A Pagefind data file of `value` and the name's hash Pagefind would give it."""
     import cbor2
 
     body = cbor2.dumps(value)
     name = f"{language}_{hashlib.sha256(body).hexdigest()[:digits]}"
-    (folder / f"{prefix}{name}{suffix}").write_bytes(gzip.compress(SIGNATURE + body, mtime=0))
-    return name
+    return name, gzip.compress(SIGNATURE + body, mtime=0)
+
+
+# -- the crawl of the built site: until builder.build calls search_bundle --------------------
+
+
+def index_site(site_dir: Path) -> None:
+    """Index the built site in `site_dir` into `pagefind/` with Pagefind's command line;
+    ContentError if Pagefind fails. Superseded by search_bundle."""
+    bundle = SEARCH_BUNDLE.rstrip("/")
+    command = [str(pagefind_binary()), "--site", str(site_dir), "--output-subdir", bundle]
+    try:
+        result = subprocess.run(
+            [*command, "--silent"],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+            preexec_fn=_die_with_parent(),
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ContentError([_problem(str(error))]) from None
+    if result.returncode != 0:
+        output = (result.stderr or result.stdout).strip() or _exit_status(result.returncode)
+        raise ContentError([_problem(output)])
+    _canonicalise(site_dir / bundle)
+    _as_one_shard(site_dir / bundle)
+
+
+def _as_one_shard(bundle: Path) -> None:
+    """The crawled index laid out as search_bundle's are, for the search page: one shard."""
+    (bundle / "site").mkdir()
+    for entry in sorted(bundle.iterdir()):
+        if entry.name in UNUSED_FILES:
+            entry.unlink()
+        elif entry.name not in (*UI_FILES, "site"):
+            entry.rename(bundle / "site" / entry.name)
+    (bundle / SHARD_LIST).write_text(json.dumps({"shards": ["site/"]}), encoding="utf-8")
+
+
+def _canonicalise(bundle: Path) -> None:
+    """canonical_files on a bundle folder, in place."""
+    names = ["pagefind-entry.json", *(p.name for p in bundle.glob("*.pf_meta"))]
+    names += [f"filter/{p.name}" for p in bundle.glob("filter/*.pf_filter")]
+    before = {name: (bundle / name).read_bytes() for name in names}
+    after = canonical_files(before)
+    for name in before.keys() - after.keys():
+        (bundle / name).unlink()
+    for name, data in after.items():
+        if before.get(name) != data:
+            (bundle / name).write_bytes(data)

@@ -1,4 +1,6 @@
-// The search page: Pagefind's UI over the index in the site's pagefind/ folder.
+// The search page: Pagefind's UI over the site's search index, which comes in shards (the
+// notes, the papers of each quarter or year), each a Pagefind index of its own in the site's
+// pagefind/ folder. search/pagefind.js, beside this file, searches them all for the UI.
 // Paths come from the page (data-bundle, data-root), so the site works under any base path;
 // the words of the header's search form (?q=…) are searched at once.
 (function () {
@@ -10,7 +12,8 @@
   var here = document.baseURI;
   var ui = new window.PagefindUI({
     element: "#search",
-    bundlePath: new URL(element.dataset.bundle, here).pathname,
+    bundlePath: new URL("search/", document.currentScript.src).pathname,
+    shards: new URL(element.dataset.bundle, here).pathname, // for search/pagefind.js
     baseUrl: new URL(element.dataset.root, here).pathname,
     showSubResults: false,
     showImages: false,
