@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -20,9 +21,11 @@ from builder.api import SCHEMA_DIR, api_files
 from builder.cache import (
     Manifest,
     cache_path,
+    code_fingerprint,
     fingerprint,
     load_manifest,
     manifest_text,
+    memo_path,
     render_salt,
     up_to_date,
 )
@@ -34,6 +37,7 @@ from builder.feeds import feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings, topic_counts
 from builder.lock import site_lock
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
+from builder.memo import Memo, digest
 from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
 from builder.output import OutputFile, SiteWriter, check_out_dir, recover, remove_leftovers
@@ -95,6 +99,7 @@ class Content:
     taxonomy: Taxonomy
     notes: tuple[Note, ...]
     folder: Path  # absolute; its parent is the project (usually the repository) root
+    records_key: str = ""  # the day files' names and bytes, for the memo's keys
 
     def repo_path(self, path: Path) -> str:
         """A content file's path as the repository names it."""
@@ -135,11 +140,15 @@ def build_site(
             if up_to_date(previous, inputs, site_dir):
                 assert previous is not None
                 return _unchanged_summary(out_dir, previous, time.perf_counter() - started)
+        project_dir = content_dir.absolute().parent
+        memo = Memo(None if clean else memo_path(project_dir), code_fingerprint())
         with progress.stage("load"):
-            content, theme, site = prepare_site(content_dir, base_url, drafts)
+            content, theme, site = prepare_site(content_dir, base_url, drafts, memo)
         if related:  # they only shape pages, never validity, so `check` does without them
             with progress.stage("related"):
-                site = replace(site, related=related_papers(site.papers.values()))
+                papers = site.papers.values()
+                found = memo.get("related", content.records_key, lambda: related_papers(papers))
+                site = replace(site, related=found)
         renderer = Renderer(theme, content.config, search=search)
         salt = render_salt(theme, content.config, (search, related))
         writer = SiteWriter(site_dir, previous.files if previous is not None else None)
@@ -154,6 +163,7 @@ def build_site(
         except BaseException:
             writer.discard()
             raise
+        memo.prune()
     names = writer.files.keys()
     return BuildSummary(
         out_dir,
@@ -221,25 +231,30 @@ def _unchanged_summary(out_dir: Path, manifest: Manifest, seconds: float) -> Bui
 
 
 def prepare_site(
-    content_dir: Path, base_url: str | None, drafts: bool
+    content_dir: Path, base_url: str | None, drafts: bool, memo: Memo | None = None
 ) -> tuple[Content, Theme, SiteData]:
     """Load and check all content and the theme, then assemble the site; every problem
-    raised in one go."""
+    raised in one go. `memo` keeps slow steps' results between builds (builder.memo)."""
+    memo = memo or Memo(None)
     problems: list[Problem] = []
-    content = _gather(problems, lambda: load_content(content_dir, base_url, drafts, problems))
+    content = _gather(problems, lambda: load_content(content_dir, base_url, drafts, problems, memo))
     theme = site = None
     if content is not None:
         project_dir = content_dir.absolute().parent
         theme = _gather(problems, lambda: resolve_theme(content.config, project_dir))
     if content is not None and theme is not None:
-        site = _gather(problems, lambda: assemble_site(content, static_names(theme)))
+        site = _gather(problems, lambda: assemble_site(content, static_names(theme), memo))
     if any(p.severity == "error" for p in problems) or not (content and theme and site):
         raise ContentError(problems)
     return content, theme, site
 
 
 def load_content(
-    content_dir: Path, base_url: str | None, drafts: bool, problems: list[Problem]
+    content_dir: Path,
+    base_url: str | None,
+    drafts: bool,
+    problems: list[Problem],
+    memo: Memo | None = None,
 ) -> Content:
     """Read config, records, topics and notes; problems are added to `problems`, and the
     content is returned whenever all four could be read, so later checks can still run."""
@@ -256,7 +271,8 @@ def load_content(
     if leaving := links_leaving(content_dir, "content"):
         raise ContentError(leaving)
     config = _gather(problems, lambda: load_config(content_dir, base_url))
-    listings = _gather(problems, lambda: load_day_listings(content_dir / "papers"))
+    memo = memo or Memo(None)
+    listings = _gather(problems, lambda: load_day_listings(content_dir / "papers", memo))
     taxonomy = _gather(problems, lambda: load_taxonomy(content_dir))
     notes = _gather(problems, lambda: load_notes(content_dir / "notes", include_drafts=drafts))
     if listings is not None and taxonomy is not None and notes is not None:
@@ -267,7 +283,8 @@ def load_content(
         problems += topic_problems(config.saved_feeds, taxonomy.slugs, config.path or "site.yaml")
     if config is None or listings is None or taxonomy is None or notes is None:
         raise ContentError([])
-    return Content(config, listings, taxonomy, notes, content_dir.absolute())
+    records_key = digest(*(memo.file_key(listing.path) for listing in listings))
+    return Content(config, listings, taxonomy, notes, content_dir.absolute(), records_key)
 
 
 def _gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
@@ -278,14 +295,21 @@ def _gather(problems: list[Problem], load: Callable[[], T]) -> T | None:
         return None
 
 
-def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteData:
+def assemble_site(
+    content: Content, static_files: Sequence[str] = (), memo: Memo | None = None
+) -> SiteData:
     """Classify papers, group them by day, and render note bodies: the site's whole picture.
 
     Notes' links are checked against every path the site will have (`static_files` are the
-    theme's assets, which notes may link too)."""
+    theme's assets, which notes may link too). Classifying, matching saved feeds and
+    rendering notes are taken from `memo` while what they read is unchanged."""
+    memo = memo or Memo(None)
     records, days = merge_listings(content.listings)
     pins = merge_pins(record_pins(content.listings), note_pins(content.notes))
-    assignments = classify(records.values(), content.taxonomy, pins)
+    classified_key = digest(content.records_key, repr(content.taxonomy), repr(sorted(pins.items())))
+    assignments = memo.get(
+        "classify", classified_key, lambda: classify(records.values(), content.taxonomy, pins)
+    )
     papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
     topic_pages = {
@@ -309,9 +333,15 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         saved_feeds=((feed.slug, feed.title) for feed in content.config.saved_feeds),
     )
     problems: list[Problem] = []
-    notes = tuple(
-        _note_input(note, content, set(papers), known, problems) for note in content.notes
-    )
+    site_key = digest(repr(content.config), *sorted(known))
+    notes = []
+    for note in content.notes:
+        key = digest(site_key, str(note.path), memo.file_key(note.path), repr(note))
+        made, found = memo.get(
+            "note", key, partial(_note_input_alone, note, content, set(papers), known)
+        )
+        notes.append(made)
+        problems += found
     if problems:
         raise ContentError(problems)
     notes_folder = content.repo_path(content.folder / "notes")
@@ -320,12 +350,23 @@ def assemble_site(content: Content, static_files: Sequence[str] = ()) -> SiteDat
         papers,
         days,
         topics,
-        notes,
+        tuple(notes),
         notes_folder,
         categories=categories,
-        saved=match_saved_feeds(content.config.saved_feeds, papers, days),
+        saved=memo.get(
+            "saved-feeds",
+            digest(classified_key, repr(content.config.saved_feeds)),
+            lambda: match_saved_feeds(content.config.saved_feeds, papers, days),
+        ),
         reasons=page_reasons(assignments, pins, content.notes),
     )
+
+
+def _note_input_alone(
+    note: Note, content: Content, paper_ids: set[str], known: frozenset[str]
+) -> tuple[NoteInput, list[Problem]]:
+    problems: list[Problem] = []
+    return _note_input(note, content, paper_ids, known, problems), problems
 
 
 def _note_input(

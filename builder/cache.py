@@ -12,7 +12,9 @@ wrong site.
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -23,6 +25,7 @@ from pathlib import Path
 import builder
 from builder.output import FileRecord, intact
 from builder.render import Theme
+from builder.views import PaperCard
 
 CACHE_VERSION = 1
 _BUILDER_DIR = Path(builder.__file__).resolve().parent
@@ -38,6 +41,11 @@ def cache_path(project_dir: Path, out_dir: Path) -> Path:
     """Where the manifest of one output folder lives."""
     name = hashlib.sha256(os.fsencode(out_dir.absolute())).hexdigest()[:16]
     return project_dir / ".cache" / "build" / f"{name}.json"
+
+
+def memo_path(project_dir: Path) -> Path:
+    """Where slow steps' results are kept between builds (builder.memo)."""
+    return project_dir / ".cache" / "memo"
 
 
 def fingerprint(paths: Iterable[Path], options: object) -> str:
@@ -73,13 +81,41 @@ def render_salt(theme: Theme, config: object, options: object) -> str:
     return digest.hexdigest()
 
 
+class RenderKeys:
+    """What each page is rendered from: the salt, its template and its (meta, view), pickled.
+
+    Equal views pickle alike; where two pickles of equal data differ, the only cost is a
+    render that could have been skipped. Paper cards appear on many pages (lists, related
+    papers), so each card is pickled once and stands in other pages' pickles as its digest:
+    a paper page's key costs its own fields, not five more abstracts.
+    """
+
+    def __init__(self, salt: str):
+        self.salt = salt.encode()
+        self._cards: dict[int, tuple[PaperCard, bytes]] = {}  # by id; the card kept alive
+        self._table = copyreg.dispatch_table | {PaperCard: self._card_digest}
+
+    def key(self, template: str, meta: object, view: object) -> str:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.dispatch_table = self._table
+        pickler.dump((meta, view))
+        digest = hashlib.sha256(self.salt)
+        digest.update(template.encode())
+        digest.update(buffer.getbuffer())
+        return digest.hexdigest()
+
+    def _card_digest(self, card: PaperCard) -> tuple[type[bytes], tuple[bytes]]:
+        known = self._cards.get(id(card))
+        if known is None or known[0] is not card:
+            known = (card, hashlib.sha256(pickle.dumps(card, protocol=5)).digest())
+            self._cards[id(card)] = known
+        return bytes, (known[1],)
+
+
 def render_key(salt: str, template: str, meta: object, view: object) -> str:
-    """What a page is rendered from. Equal views pickle alike; where two pickles of equal
-    data differ, the only cost is a render that could have been skipped."""
-    digest = hashlib.sha256(salt.encode())
-    digest.update(template.encode())
-    digest.update(pickle.dumps((meta, view), protocol=5))
-    return digest.hexdigest()
+    """One page's render key (RenderKeys makes many faster)."""
+    return RenderKeys(salt).key(template, meta, view)
 
 
 def load_manifest(path: Path) -> Manifest | None:

@@ -6,11 +6,13 @@ import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from builder import arxiv
 from builder.errors import ContentError, ProblemList
+from builder.memo import Memo
 from builder.yamlio import LineDict, load_yaml_file
 
 LINK_KINDS = ("code", "project", "model", "dataset", "space", "other")
@@ -74,8 +76,10 @@ def day_file_path(papers_dir: Path, day: dt.date) -> Path:
     return papers_dir / f"{day.isoformat()}.yaml"
 
 
-def load_day_listings(papers_dir: Path) -> tuple[DayListing, ...]:
-    """Read every day file, checking all of them before raising; sorted by date."""
+def load_day_listings(papers_dir: Path, memo: Memo | None = None) -> tuple[DayListing, ...]:
+    """Read every day file, checking all of them before raising; sorted by date. With a
+    `memo`, a file whose bytes are unchanged since a build stored it is not parsed again."""
+    memo = memo or Memo(None)
     problems = ProblemList()
     listings: list[DayListing] = []
     if not papers_dir.is_dir():
@@ -84,7 +88,7 @@ def load_day_listings(papers_dir: Path) -> tuple[DayListing, ...]:
         if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
             continue
         try:
-            listing = load_day_file(path)
+            listing = memo.get("day-file", memo.file_key(path), partial(load_day_file, path))
         except ContentError as error:
             problems.extend(error.problems)
             continue
