@@ -117,16 +117,28 @@ def most_upvoted_first(paper_ids: Sequence[str], papers: Mapping[str, Paper]) ->
 
 def papers_in_topic(slug: str, papers: Mapping[str, Paper], days: Sequence[Day]) -> tuple[str, ...]:
     """Every paper with this topic, newest first by the day it was first listed."""
-    position = {
-        paper_id: (day.date, index)
-        for day in days
-        for index, paper_id in enumerate(day.paper_ids)
-        if papers[paper_id].first_listed == day.date
-    }
-    with_topic = [paper_id for paper_id, paper in papers.items() if slug in paper.topics]
-    return tuple(
-        sorted(with_topic, key=lambda pid: (-position[pid][0].toordinal(), position[pid][1]))
-    )
+    return papers_by_topic(papers, days).get(slug, ())
+
+
+_by_topic: list[tuple[Mapping[str, Paper], Sequence[Day], dict[str, tuple[str, ...]]]] = []
+
+
+def papers_by_topic(papers: Mapping[str, Paper], days: Sequence[Day]) -> dict[str, tuple[str, ...]]:
+    """Each topic's papers, newest first by the day each was first listed, in listing order
+    within a day. Made in one pass and kept for the same `papers` and `days`: pages, feeds
+    and the API all ask for every topic."""
+    if _by_topic and _by_topic[0][0] is papers and _by_topic[0][1] is days:
+        return _by_topic[0][2]
+    found: dict[str, list[str]] = {}
+    for day in reversed(days):
+        for paper_id in day.paper_ids:
+            paper = papers[paper_id]
+            if paper.first_listed == day.date:
+                for slug in dict.fromkeys(paper.topics):
+                    found.setdefault(slug, []).append(paper_id)
+    result = {slug: tuple(ids) for slug, ids in found.items()}
+    _by_topic[:] = [(papers, days, result)]
+    return result
 
 
 def topic_counts(papers: Iterable[Paper]) -> dict[str, int]:

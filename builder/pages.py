@@ -69,7 +69,6 @@ from builder.views import (
     SearchView,
     SiteData,
     TextPiece,
-    TopicInfo,
     TopicRef,
     TopicSection,
     TopicsIndexView,
@@ -380,6 +379,7 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
     for note in site.notes:
         for paper_id in note.papers:
             notes_by_paper.setdefault(paper_id, []).append(note.card)
+    topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
     pages = []
     for paper_id, paper in site.papers.items():
         card = cards.paper(paper_id)
@@ -407,7 +407,7 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
                 (cards.topic(slug), reasons) for slug, reasons in site.reasons.get(paper_id, ())
             ),
         )
-        feeds = tuple(topic_feed(_topic_info(site, slug)) for slug in paper.topics)
+        feeds = tuple(topic_feeds[slug] for slug in paper.topics)
         feeds += tuple(
             category_feed(c) for c in site.categories if c.name in paper.record.categories
         )
@@ -466,10 +466,6 @@ def _note_pages(site: SiteData, cards: _Cards) -> list[Page]:
             )
         )
     return pages
-
-
-def _topic_info(site: SiteData, slug: str) -> TopicInfo:
-    return next(topic for topic in site.topics if topic.slug == slug)
 
 
 def _first_sentence(text: str, limit: int = 200) -> str:

@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from builder.cache import render_key
+from builder.cache import RenderKeys
 from builder.output import FileRecord, SiteWriter, intact, stage_file, write_error
 from builder.render import Renderer
 from builder.views import Page
@@ -41,7 +41,7 @@ class PageOutcome:
 class _Job:
     pages: Sequence[Page]
     renderer: Renderer
-    salt: str
+    keys: RenderKeys
     previous: Mapping[str, FileRecord]
     site: Path
     staging: Path
@@ -77,7 +77,7 @@ def render_pages(
         renderer.template(template)  # and workers inherit the compiled templates
     workers = jobs if jobs is not None else available_cores()
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
-    _job = _Job(pages, renderer, salt, writer.previous, writer.out_dir, writer.staging)
+    _job = _Job(pages, renderer, RenderKeys(salt), writer.previous, writer.out_dir, writer.staging)
     rendered = 0
     try:
         for outcomes in _outcomes(chunks, workers if len(pages) >= SERIAL_BELOW else 1):
@@ -112,7 +112,7 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
     for number in numbers:
         page = job.pages[number]
         path = page.meta.output_path
-        key = render_key(job.salt, page.template, page.meta, page.view)
+        key = job.keys.key(page.template, page.meta, page.view)
         before = job.previous.get(path)
         if before is not None and before.render_key == key and intact(job.site, path, before):
             outcomes.append(PageOutcome(path, replace(before, render_key=key), False, False))
