@@ -7,9 +7,6 @@ same consistent picture and a bad input never leaves a half-written site.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +24,7 @@ from builder.cache import (
     manifest_text,
     memo_path,
     render_salt,
+    search_cache_path,
     up_to_date,
 )
 from builder.categories import papers_in_category, site_categories
@@ -42,7 +40,7 @@ from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
 from builder.output import OutputFile, SiteWriter, check_out_dir, recover, remove_leftovers
 from builder.pages import make_pages
-from builder.paths import SEARCH_BUNDLE, note_path, paper_path, site_paths
+from builder.paths import note_path, paper_path, site_paths
 from builder.progress import Progress
 from builder.records import DayListing, load_day_listings
 from builder.related import related_papers
@@ -54,7 +52,7 @@ from builder.render import (
     resolve_theme,
     static_names,
 )
-from builder.search import index_site
+from builder.search import prune_search_cache, search_bundle
 from builder.subscriptions import match_saved_feeds, topic_problems
 from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
@@ -154,9 +152,12 @@ def build_site(
         writer = SiteWriter(site_dir, previous.files if previous is not None else None)
         try:
             rendered, pages = render_site(site, renderer, writer, salt, progress, jobs)
+            bundle: dict[str, Path] = {}
             if search:
                 with progress.stage("search"):
-                    _add_search_index(writer)
+                    bundle = search_bundle(site, search_cache_path(project_dir))
+                    for path, source in sorted(bundle.items()):
+                        writer.add_copy(path, source, "search index")
             with progress.stage("write", total=len(writer.staged)):
                 manifest = Manifest(inputs, writer.files)
                 writer.commit((manifest_file, manifest_text(manifest)))
@@ -164,6 +165,8 @@ def build_site(
             writer.discard()
             raise
         memo.prune()
+        if search:
+            prune_search_cache(search_cache_path(project_dir), bundle)
     names = writer.files.keys()
     return BuildSummary(
         out_dir,
@@ -176,26 +179,6 @@ def build_site(
         pages - rendered,
         len(writer.staged),
     )
-
-
-def _add_search_index(writer: SiteWriter) -> None:
-    """Pagefind indexes a complete site: the new one, assembled from links to the staged
-    files and the current site's unchanged ones."""
-    whole = Path(tempfile.mkdtemp(prefix=".index-", dir=writer.staging.parent))
-    try:
-        for path in writer.files:
-            source = (writer.staging if path in writer.staged else writer.out_dir) / path
-            target = whole / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
-        index_site(whole)
-        bundle = whole / SEARCH_BUNDLE
-        for file in sorted(bundle.rglob("*")):
-            if file.is_file():
-                path = (Path(SEARCH_BUNDLE) / file.relative_to(bundle)).as_posix()
-                writer.add_copy(path, file, "search index")
-    finally:
-        shutil.rmtree(whole, ignore_errors=True)
 
 
 def _input_folders(content_dir: Path, base_url: str | None) -> list[Path]:

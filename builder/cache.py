@@ -48,6 +48,11 @@ def memo_path(project_dir: Path) -> Path:
     return project_dir / ".cache" / "memo"
 
 
+def search_cache_path(project_dir: Path) -> Path:
+    """Where the search index's shards are kept between builds (builder.search)."""
+    return project_dir / ".cache" / "search"
+
+
 def fingerprint(paths: Iterable[Path], options: object) -> str:
     """A fingerprint of the inputs: every file's path and bytes, the builder's own code, and
     the build options. Any edit, addition or removal changes it. Bytes, not times: two saves
