@@ -64,9 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the search index (Pagefind): no search page or search box",
     )
     build.add_argument(
+        "--no-related",
+        dest="related",
+        action="store_false",
+        help="skip related papers: paper pages list none",
+    )
+    build.add_argument(
         "--clean",
         action="store_true",
         help="ignore the build cache: render every page afresh (the output is the same)",
+    )
+    build.add_argument(
+        "--timings",
+        action="store_true",
+        help="print each stage's time (`render: 1.23 s`) on stdout, before the summary line",
     )
     build.set_defaults(run=_run_build)
 
@@ -152,15 +163,23 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _run_build(args: argparse.Namespace) -> int:
     from builder.build import build_site
+    from builder.progress import progress_for, timing_lines
 
-    summary = build_site(
-        args.content,
-        out_dir=args.out,
-        base_url=args.base_url,
-        drafts=args.drafts,
-        search=args.search,
-        clean=args.clean,
-    )
+    with progress_for(sys.stderr) as progress:  # gone before anything is printed
+        summary = build_site(
+            args.content,
+            out_dir=args.out,
+            base_url=args.base_url,
+            drafts=args.drafts,
+            search=args.search,
+            clean=args.clean,
+            related=args.related,
+            progress=progress,
+        )
+    if args.timings:
+        # Before the summary, which stays the last line (benchmarks/run.py takes it as such).
+        for line in timing_lines(progress.timings):
+            print(line)
     print(summary)
     return EXIT_OK
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib.util
 import io
 import os
+import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -17,6 +19,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from builder.cli import main
 from builder.importer import run_import
 from builder.progress import (
     Progress,
@@ -122,19 +125,20 @@ def test_stage_status_cells():
 def test_the_display_shows_stage_count_rate_and_time():
     console, buffer = terminal()
     clock = FakeClock()
+
+    def shown(pattern: str) -> bool:
+        return re.search(pattern, buffer.getvalue()) is not None
+
     with TerminalProgress(console, delay=0.0, clock=clock) as progress:
         with progress.stage("render", total=100) as stage:
             stage.advance(40)
             clock.now += 2.0
-            wait_for(lambda: "40/100" in buffer.getvalue())
-        with progress.stage("related"):
+            wait_for(lambda: shown(r"render .*40/100\s+20/s\s+0:02"))
+        with progress.stage("related"):  # no count: name and time only
             clock.now += 65.0
-            wait_for(lambda: "related" in buffer.getvalue())
-    shown = buffer.getvalue()
-    assert "render" in shown and "40/100" in shown and "20/s" in shown and "0:02" in shown
-    assert "1:05" in shown
-    assert shown.endswith("\x1b[2K")  # the line erased: the display is transient
-    assert "\x1b[?25h" in shown  # and the cursor shown again
+            wait_for(lambda: shown(r"related\s+1:05"))
+    assert buffer.getvalue().endswith("\x1b[2K")  # the line erased: the display is transient
+    assert "\x1b[?25h" in buffer.getvalue()  # and the cursor shown again
     assert not progress.showing
 
 
@@ -268,3 +272,73 @@ def litdigest(*args: object, cwd: Path) -> subprocess.CompletedProcess[str]:
         env=env,
         timeout=300,
     )
+
+
+# --- build --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def build(content: Path, *options: str) -> None:
+    """`litdigest build` of `content` into site/ beside it, without the search index (not
+    what is tested here)."""
+    out = content.parent / "site"
+    argv = ["build", "--content", str(content), "--out", str(out), "--no-search", *options]
+    assert main(argv) == 0
+
+
+def test_build_help_offers_the_flags_the_benchmark_looks_for(capsys):
+    harness = benchmark_harness()
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    help_text = capsys.readouterr().out
+    for flag in [harness.TIMINGS_FLAG, *(flag for _, flag in harness.OPTIONAL_STAGES)]:
+        assert flag in help_text
+
+
+def test_build_without_a_terminal_prints_only_the_summary(content):
+    out = content.parent / "site"
+    result = litdigest("build", "--content", content, "--out", out, "--no-search", cwd=out.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    [summary] = result.stdout.splitlines()
+    assert re.fullmatch(
+        r"Built .* in [\d.]+ s: \d+ pages rendered, \d+ reused, \d+ files written", summary
+    )
+
+
+def test_timings_come_before_the_summary_as_the_benchmark_reads_them(content, capsys):
+    harness = benchmark_harness()
+    build(content, "--timings")
+    output = capsys.readouterr().out
+    *timings, summary = output.splitlines()
+    assert summary.startswith("Built ")
+    assert output.strip().splitlines()[-1] == summary  # what run.py records as the summary
+    assert not harness.STAGE_LINE.match(summary)
+    stages = {}
+    for line in timings:
+        match = harness.STAGE_LINE.match(line)
+        assert match, line
+        stages[match["name"]] = float(match["seconds"])
+    assert {"load", "related", "render"} <= set(stages)
+    assert "search" not in stages  # --no-search: the stage never ran
+
+
+def test_no_related_leaves_paper_pages_without_related_papers(content, capsys):
+    def related_sections() -> int:
+        pages = sorted((content.parent / "site" / "papers").glob("*/index.html"))
+        assert pages
+        return sum('class="related-papers"' in page.read_text() for page in pages)
+
+    build(content)
+    assert related_sections() > 0  # the fixture's papers do have related papers
+    build(content, "--no-related", "--timings")  # into the same folder, over its cache
+    assert related_sections() == 0
+    assert not any(line.startswith("related:") for line in capsys.readouterr().out.splitlines())
+    build(content)
+    assert related_sections() > 0
