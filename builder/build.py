@@ -158,7 +158,7 @@ def build_site(
                     bundle = search_bundle(site, search_cache_path(project_dir))
                     for path, source in sorted(bundle.items()):
                         writer.add_copy(path, source, "search index")
-            with progress.stage("write", total=len(writer.staged)):
+            with progress.stage("write"):
                 manifest = Manifest(inputs, writer.files)
                 writer.commit((manifest_file, manifest_text(manifest)))
         except BaseException:

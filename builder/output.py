@@ -79,10 +79,19 @@ def intact(site: Path, name: str, record: FileRecord) -> bool:
 def check_path(path: str, source: str) -> str:
     """A site path as the site names it; a path leaving the site is an error naming its
     source."""
+    if _plain_path(path):  # what the build makes: checked without building a PurePath
+        return path
     pure = PurePosixPath(path)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
         raise ContentError([Problem(source, f"refusing to write outside the site: {path!r}")])
     return pure.as_posix()
+
+
+def _plain_path(path: str) -> bool:
+    """A relative path already in normal form: no empty, `.` or `..` part, no backslash."""
+    if not path or path[0] == "/" or path[-1] == "/" or "\\" in path or "//" in path:
+        return False
+    return "." not in path or all(part not in (".", "..") for part in path.split("/"))
 
 
 def check_output_paths(files: Iterable[OutputFile]) -> dict[str, OutputFile]:
@@ -176,8 +185,18 @@ class SiteWriter:
         self.record(path, record, staged)
 
     def add_copy(self, path: str, source_file: Path, source: str) -> None:
-        """A file whose bytes are in another file (e.g. the search index's cache)."""
-        self.add(OutputFile(path, source_file.read_bytes(), source))
+        """A file whose bytes are in a file that never changes once written (the search
+        index's cache): kept without reading it while that file is the one recorded."""
+        try:
+            stat = os.stat(source_file)
+        except OSError as error:
+            raise write_error(error, self.out_dir / path, self.out_dir) from None
+        key = f"{source_file}\0{stat.st_size}\0{stat.st_mtime_ns}"
+        if self.reusable(path, key):
+            self.claim(path, source)
+            self.keep(path, key)
+        else:
+            self.add(OutputFile(path, source_file.read_bytes(), source), key)
 
     def reusable(self, path: str, key: str) -> bool:
         """Whether the current site's file at `path` was made from `key` and is intact."""
