@@ -31,6 +31,7 @@ from builder.build import build_site, prepare_site
 from builder.cli import main
 from builder.config import load_config
 from builder.errors import ContentError
+from builder.grouping import Day
 from builder.paths import SEARCH_BUNDLE
 from builder.search import prune_search_cache, search_bundle
 from builder.views import SiteData
@@ -194,6 +195,23 @@ def test_papers_are_in_quarters_of_the_newest_year_and_years_before():
     assert paper_shard(dt.date(2025, 4, 1), 2025) == "papers-2025-q2"
     assert paper_shard(dt.date(2025, 12, 31), 2025) == "papers-2025-q4"
     assert paper_shard(dt.date(2024, 12, 31), 2025) == "papers-2024"
+
+
+def test_papers_of_earlier_years_share_a_shard_and_the_newest_come_first(fixture_data, tmp_path):
+    import datetime as dt
+
+    older = {"fast-diffusion-sampling", "dense-retrieval-limits"}
+    papers = {
+        pid: replace(paper, days=(dt.date(2024, 7, 1),)) if pid in older else paper
+        for pid, paper in fixture_data.papers.items()
+    }
+    days = tuple(sorted({d for p in papers.values() for d in p.days}))
+    site = replace(fixture_data, papers=papers, days=tuple(Day(d, ()) for d in days))
+    bundle = search_bundle(site, tmp_path / "cache")
+    shard_list = json.loads(bundle["pagefind/shards.json"].read_bytes())
+    assert shard_list == {"shards": ["papers-2025-q1/", "papers-2024/", "notes/"]}
+    urls = {f["url"]: f for f in fragments(bundle)}
+    assert urls["/papers/fast-diffusion-sampling/"]["meta"]["day"] == "July 1, 2024"
 
 
 def test_a_site_with_nothing_to_search_still_gets_the_ui(fixture_data, tmp_path):
