@@ -36,10 +36,9 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -444,22 +443,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.stdout.close()
 
 
-def _die_with_parent() -> Callable[[], None] | None:
-    """On Linux, a child setup that kills Pagefind if the build dies first: a killed build
-    must not leave it running."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up now: the child only calls it
-    set_parent_death_signal = 1  # PR_SET_PDEATHSIG
-
-    def setup() -> None:
-        prctl(set_parent_death_signal, signal.SIGKILL)
-
-    return setup
-
-
 def _exit_status(code: int | None) -> str:
     if code is not None and code < 0:
         return f"stopped by signal {signal.Signals(-code).name}"
@@ -519,53 +502,3 @@ def _encode(value: Any, language: str, digits: int) -> tuple[str, bytes]:
     body = cbor2.dumps(value)
     name = f"{language}_{hashlib.sha256(body).hexdigest()[:digits]}"
     return name, gzip.compress(SIGNATURE + body, mtime=0)
-
-
-# -- the crawl of the built site: until builder.build calls search_bundle --------------------
-
-
-def index_site(site_dir: Path) -> None:
-    """Index the built site in `site_dir` into `pagefind/` with Pagefind's command line;
-    ContentError if Pagefind fails. Superseded by search_bundle."""
-    bundle = SEARCH_BUNDLE.rstrip("/")
-    command = [str(pagefind_binary()), "--site", str(site_dir), "--output-subdir", bundle]
-    try:
-        result = subprocess.run(
-            [*command, "--silent"],
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-            preexec_fn=_die_with_parent(),
-        )
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise ContentError([_problem(str(error))]) from None
-    if result.returncode != 0:
-        output = (result.stderr or result.stdout).strip() or _exit_status(result.returncode)
-        raise ContentError([_problem(output)])
-    _canonicalise(site_dir / bundle)
-    _as_one_shard(site_dir / bundle)
-
-
-def _as_one_shard(bundle: Path) -> None:
-    """The crawled index laid out as search_bundle's are, for the search page: one shard."""
-    (bundle / "site").mkdir()
-    for entry in sorted(bundle.iterdir()):
-        if entry.name in UNUSED_FILES:
-            entry.unlink()
-        elif entry.name not in (*UI_FILES, "site"):
-            entry.rename(bundle / "site" / entry.name)
-    (bundle / SHARD_LIST).write_text(json.dumps({"shards": ["site/"]}), encoding="utf-8")
-
-
-def _canonicalise(bundle: Path) -> None:
-    """canonical_files on a bundle folder, in place."""
-    names = ["pagefind-entry.json", *(p.name for p in bundle.glob("*.pf_meta"))]
-    names += [f"filter/{p.name}" for p in bundle.glob("filter/*.pf_filter")]
-    before = {name: (bundle / name).read_bytes() for name in names}
-    after = canonical_files(before)
-    for name in before.keys() - after.keys():
-        (bundle / name).unlink()
-    for name, data in after.items():
-        if before.get(name) != data:
-            (bundle / name).write_bytes(data)

@@ -1,11 +1,10 @@
-"""Search: Pagefind bundles made from the site's data, cached by shard, found in a browser.
+"""Search: Pagefind indexes made from the site's data, cached by shard, found in a browser.
 
 search_bundle is called directly on the fixture site's data: what it indexes, that the same
 records give the same files, that only a changed shard is indexed again, and that a damaged
-cache is noticed and mended. The default site is built with its search page, given the
-bundle's files as the build's writer will, served on 127.0.0.1 under its base path (and at
-another mount) and searched in Debian's Chromium (never a downloaded browser), as a reader
-would: words typed into the search page, the header's form, the topic filter.
+cache is noticed and mended. The default site is built, served on 127.0.0.1 under its base
+path (and at another mount) and searched in Debian's Chromium (never a downloaded browser),
+as a reader would: words typed into the search page, the header's form, the topic filter.
 """
 
 from __future__ import annotations
@@ -463,20 +462,16 @@ def test_no_search_builds_no_index_no_page_and_no_box(tmp_path, capsys):
     assert "form-action 'none'" in home
 
 
-def build_with_bundle(content: Path, out: Path, cache: Path) -> None:
-    """The site with its search page, and the bundle in it as the build's writer puts it."""
-    with pytest.MonkeyPatch.context() as patch:
-        # Until the build writes search_bundle's files itself, it need not crawl the site.
-        patch.setattr("builder.build.index_site", lambda site_dir: None, raising=False)
-        build_site(content, out_dir=out)
-    install(search_bundle(prepare_site(content, None, False)[2], cache), out)
-
-
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("search") / "site"
-    build_with_bundle(FIXTURE, out, out.parent / "cache")
+    build_site(FIXTURE, out_dir=out)
     return out
+
+
+def test_the_build_writes_the_bundle_of_the_sites_data(fixture_site, fixture_bundle):
+    built = {f"pagefind/{path}": data for path, data in files(fixture_site / "pagefind").items()}
+    assert built == contents(fixture_bundle)
 
 
 def test_the_search_page_loads_pagefinds_ui_from_the_bundle(fixture_site):
@@ -509,7 +504,7 @@ def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
     base_path = load_config(CONTENT).base_path
     root = tmp_path_factory.mktemp("search-browser")
     site = root / base_path.strip("/")
-    build_with_bundle(CONTENT, site, root / "cache")
+    build_site(CONTENT, out_dir=site)
     (root / "elsewhere").mkdir()
     shutil.copytree(site, root / "elsewhere" / "deeper")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=root))
