@@ -15,7 +15,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 SERIES = (
-    ("full build", "litdigest full build", "o-"),
+    ("full build", "litdigest full build (cold)", "o-"),
+    ("full build --no-search --no-related", "litdigest, no search or related (cold)", "o:"),
+    ("full build, warm cache", "litdigest full build, warm cache", "v-"),
     ("no-change rebuild", "litdigest no-change rebuild", "s--"),
     ("one note edited", "litdigest one note edited", "^:"),
     ("import", "litdigest import", "d-."),

@@ -3,10 +3,12 @@
     python benchmarks/run.py --sizes 1000,10000 --peers hugo,pelican --repeat 3 --record
 
 For each size N: generate a corpus of N papers (listing dumps, one note per 50 papers), then
-time with litdigest: import, full build from clean, no-change rebuild, rebuild after editing
-one note, import of one new day and the rebuild after it; then build the same corpus with each
-peer from clean. Every step runs as its own process under benchmarks/measure.py, which records
-wall time and peak RSS. See benchmarks/README.md for what is measured and how to read it.
+time with litdigest: import, full build from cold (no output, no .cache/), the same without
+search and related papers (the peers' equivalent), with the build cache kept, no-change
+rebuild, rebuild after editing one note, import of one new day and the rebuild after it; and
+each peer's full build from clean. Every step runs as its own process under
+benchmarks/measure.py, which records wall time, CPU time and peak memory. See
+benchmarks/README.md for what is measured and how to read it.
 Standard library only: runs under any Python 3.11.
 """
 
@@ -44,27 +46,35 @@ PEER_OUTPUT = {"hugo": "public", "pelican": "output"}
 # its content/ (records, site.yaml and topics.yaml must suit that code).
 SNAPSHOT = ("builder", "themes", "content", "schemas")
 
-# Build stages the issue wants timed on their own once litdigest has them: (label, the
-# `litdigest build` flag that leaves the stage out). A stage's cost is the full build minus
-# the build with its flag; a stage is timed as soon as `litdigest build --help` lists its flag.
+# Build stages the issue wants timed on their own: (label, the `litdigest build` flag that
+# leaves the stage out). A stage's cost is the cold full build minus the cold build with its
+# flag; a stage is timed as soon as `litdigest build --help` lists its flag.
 OPTIONAL_STAGES = (
     ("search index", "--no-search"),
     ("related papers", "--no-related"),
 )
+# Hugo and Pelican index nothing for search and list no related papers: litdigest's build
+# with these flags is the one whose output is equivalent to theirs.
+EQUIVALENT_FLAGS = ("--no-search", "--no-related")
+EQUIVALENT = "full build " + " ".join(EQUIVALENT_FLAGS)
+WARM = "full build, warm cache"
 # If `litdigest build` offers this flag it is passed, and lines such as `render: 1.23 s`
-# in its output are reported as per-stage timings.
+# in its output are kept as that run's stage timings.
 TIMINGS_FLAG = "--timings"
 STAGE_LINE = re.compile(r"^\s*(?P<name>[A-Za-z][\w /-]*?)\s*:\s*(?P<seconds>\d+(?:\.\d+)?)\s*s\s*$")
 
 
 @dataclass
 class Step:
-    """One timed step: every run's seconds, the median, the highest peak RSS."""
+    """One timed step: every run's seconds, CPU time and stage lines; the highest peak RSS
+    (of the largest process) and peak PSS of all its processes."""
 
     name: str
     runs: list[float] = field(default_factory=list)
     rss_mb: float = 0.0
+    tree_mb: float = 0.0
     cpu: list[float] = field(default_factory=list)
+    stages: list[dict[str, float]] = field(default_factory=list)  # `--timings`, per run
     status: str = "ok"  # ok, failed, timeout
 
     @property
@@ -77,6 +87,7 @@ class Step:
 class Measure:
     seconds: float
     rss_mb: float
+    tree_mb: float
     cpu: float
     status: str
 
@@ -112,7 +123,7 @@ class Harness:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
                 print(f"    {label}: timeout after {self.timeout:.0f} s (log: {log})")
-                return Measure(self.timeout, 0.0, 0.0, "timeout"), ""
+                return Measure(self.timeout, 0.0, 0.0, 0.0, "timeout"), ""
             except BaseException:  # interrupted: leave no build running on its own
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
@@ -120,14 +131,15 @@ class Harness:
         text = log.read_text(encoding="utf-8", errors="replace")
         if not result.is_file():
             print(f"    {label}: could not be started (log: {log})")
-            return Measure(0.0, 0.0, 0.0, "failed"), text
+            return Measure(0.0, 0.0, 0.0, 0.0, "failed"), text
         data = json.loads(result.read_text(encoding="utf-8"))
         status = "ok" if data["exit"] == 0 else "failed"
         if status == "failed":
             tail = "\n".join(text.splitlines()[-15:])
             print(f"    {label}: exit {data['exit']} (log: {log})\n{tail}")
         cpu = data["user"] + data["system"]
-        return Measure(data["seconds"], data["max_rss_kb"] / 1024, cpu, status), text
+        rss, tree = data["max_rss_kb"] / 1024, data.get("tree_pss_kb", 0) / 1024
+        return Measure(data["seconds"], rss, tree, cpu, status), text
 
     def time(self, step: Step, command: list, cwd: Path, label: str | None = None) -> str:
         """Run once more for `step`; returns the command's output."""
@@ -145,6 +157,7 @@ class Harness:
         step.runs.append(sum(part.seconds for part in parts))
         step.cpu.append(sum(part.cpu for part in parts))
         step.rss_mb = max(step.rss_mb, *(part.rss_mb for part in parts))
+        step.tree_mb = max(step.tree_mb, *(part.tree_mb for part in parts))
 
 
 # --- environments --------------------------------------------------------------------------
@@ -232,6 +245,8 @@ class SizeRun:
             self.root / "raw",
             self.root / "site",
         )
+        # litdigest's caches (build manifest, memo, search shards) live beside content/.
+        self.cache = self.root / ".cache"
         self.python = args.python
         self.env = litdigest_env(args.source)
         self.harness = Harness(self.root / "logs", args.timeout, self.env)
@@ -286,22 +301,39 @@ class SizeRun:
             env=self.env,
         ).stdout
         extra = [TIMINGS_FLAG] if TIMINGS_FLAG in help_text else []
+        equivalent = all(flag in help_text for flag in EQUIVALENT_FLAGS)
         if self.peers:
             self.export_peers()
-        # Full builds interleaved, litdigest then each peer, so that whatever else the
-        # machine is doing weighs on all of them alike.
+        # Every stage's cost, from cold; the full builds with and without flags are timed
+        # alike, so the differences hold.
+        for _, flag in OPTIONAL_STAGES:
+            if flag in help_text:
+                for _ in range(repeat):
+                    self.cold_build(self.step(f"full build {flag}"), [*extra, flag])
+        # Full builds interleaved, litdigest's equivalent build, each peer, litdigest's
+        # default build, so that whatever else the machine is doing weighs on all alike.
+        # The default build comes last: the warm build and the rebuilds start from its
+        # site and caches.
         summary = ""
         for _ in range(repeat):
-            shutil.rmtree(self.site, ignore_errors=True)
-            summary = self.build(self.step("full build"), extra)
+            if equivalent:
+                self.cold_build(self.step(EQUIVALENT), [*extra, *EQUIVALENT_FLAGS])
             for peer in self.peers:
                 self.build_peer(peer)
+            summary = self.cold_build(self.step("full build"), extra)
         self.outputs["litdigest"] = count_outputs(self.site)
         for peer in self.peers:
             self.outputs[peer] = count_outputs(self.root / peer / PEER_OUTPUT[peer])
+        full = self.steps["full build"].seconds
         for label, flag in OPTIONAL_STAGES:
-            if flag in help_text:
-                self.time_stage(label, flag, extra)
+            without = self.steps.get(f"full build {flag}")
+            if full is not None and without is not None and without.seconds is not None:
+                self.stages[label] = full - without.seconds
+        # The output removed, the caches of the build just made kept: a full render that
+        # reuses parsed records, related papers and search shards.
+        for _ in range(self.args.warm):
+            shutil.rmtree(self.site, ignore_errors=True)
+            self.build(self.step(WARM), extra)
         for _ in range(repeat):
             self.build(self.step("no-change rebuild"), extra)
         for index in range(1, repeat + 1):
@@ -342,24 +374,21 @@ class SizeRun:
         Harness.add(self.step("import"), *parts)
 
     def build(self, step: Step, extra: list[str]) -> str:
+        """One `litdigest build` for `step`; its `--timings` lines are kept with the run."""
         command = self.litdigest("build", "--content", self.content, "--out", self.site, *extra)
+        runs = len(step.runs)
         output = self.harness.time(step, command, self.root)
-        for line in output.splitlines():
-            match = STAGE_LINE.match(line)
-            if match:
-                self.stages[match["name"]] = float(match["seconds"])
+        if len(step.runs) > runs:  # the run counted: keep its stage lines beside it
+            found = (STAGE_LINE.match(line) for line in output.splitlines())
+            step.stages.append({m["name"]: float(m["seconds"]) for m in found if m})
         return output.strip().splitlines()[-1] if output.strip() else ""
 
-    def time_stage(self, label: str, flag: str, extra: list[str]) -> None:
-        without = self.step(f"full build {flag}")
-        for _ in range(self.args.repeat):
-            shutil.rmtree(self.site, ignore_errors=True)
-            self.build(without, [*extra, flag])
-        full = self.steps["full build"].seconds
-        if full is not None and without.seconds is not None:
-            self.stages[label] = full - without.seconds
+    def cold_build(self, step: Step, extra: list[str]) -> str:
+        """A full build from cold: no output folder and no .cache/ (build manifest, memo of
+        slow steps, search shards), as on a fresh checkout."""
         shutil.rmtree(self.site, ignore_errors=True)
-        self.build(Step("restore"), extra)  # leave a complete site for the rebuild steps
+        shutil.rmtree(self.cache, ignore_errors=True)
+        return self.build(step, extra)
 
     def new_day(self, extra: list[str]) -> None:
         self.new_days += 1
@@ -405,9 +434,10 @@ class SizeRun:
     def report_progress(self) -> None:
         for step in self.steps.values():
             shown = f"{step.seconds:8.2f} s" if step.seconds is not None else f"{step.status:>10}"
-            print(f"  {step.name:<28}{shown}   peak RSS {step.rss_mb:7.0f} MB")
+            memory = f"peak RSS {step.rss_mb:7.0f} MB, all processes {step.tree_mb:7.0f} MB"
+            print(f"  {step.name:<40}{shown}   {memory}")
         for name, seconds in self.stages.items():
-            print(f"  stage {name:<22}{seconds:8.2f} s")
+            print(f"  stage {name:<34}{seconds:8.2f} s")
 
 
 def count_outputs(folder: Path) -> dict[str, int]:
@@ -473,6 +503,12 @@ def main(argv: list[str] | None = None) -> int:
         "e.g. --peers hugo,pelican --peers 100000:hugo",
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per step; the best is reported")
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=None,
+        help="runs of the full build with the caches kept (default: --repeat; 0: none)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep corpora and sites in .work/")
     parser.add_argument(
         "--reuse",
@@ -500,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
         help="the Python with litdigest installed (default: the repository's .venv)",
     )
     args = parser.parse_args(argv)
+    args.warm = args.repeat if args.warm is None else args.warm
     # `kill` of the harness stops the command it is timing too (see Harness.run).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [int(size) for size in args.sizes.split(",")]
