@@ -6,7 +6,10 @@ same consistent picture and a bad input never leaves a half-written site.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -28,7 +31,6 @@ from builder.cache import (
     up_to_date,
 )
 from builder.categories import papers_in_category, site_categories
-from builder.citations import citation_files
 from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
 from builder.feeds import feed_files, make_feeds
@@ -153,9 +155,10 @@ def build_site(
         try:
             rendered, pages = render_site(site, renderer, writer, salt, progress, jobs)
             bundle: dict[str, Path] = {}
+            search_cache = _CacheFolder(search_cache_path(project_dir))
             if search:
-                with progress.stage("search"):
-                    bundle = search_bundle(site, search_cache_path(project_dir))
+                with progress.stage("search"), search_cache as folder:
+                    bundle = search_bundle(site, folder)
                     for path, source in sorted(bundle.items()):
                         writer.add_copy(path, source, "search index")
             with progress.stage("write"):
@@ -165,7 +168,7 @@ def build_site(
             writer.discard()
             raise
         memo.prune()
-        if search:
+        if search and search_cache.kept:
             prune_search_cache(search_cache_path(project_dir), bundle)
     names = writer.files.keys()
     return BuildSummary(
@@ -179,6 +182,31 @@ def build_site(
         pages - rendered,
         len(writer.staged),
     )
+
+
+class _CacheFolder(contextlib.AbstractContextManager[Path]):
+    """`folder`, made if needed; a temporary folder for this build where it cannot be made
+    (a cache only saves time: an unusable one costs the next build its shortcuts)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.kept = True
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
+
+    def __enter__(self) -> Path:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if os.access(self.folder, os.W_OK | os.X_OK):
+                return self.folder
+        except OSError:
+            pass
+        self.kept = False
+        self._temporary = tempfile.TemporaryDirectory(prefix="litdigest-cache-")
+        return Path(self._temporary.name)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._temporary is not None:
+            self._temporary.cleanup()
 
 
 def _input_folders(content_dir: Path, base_url: str | None) -> list[Path]:
@@ -421,9 +449,8 @@ def render_site(
     with progress.stage("data"):
         for file in api_files(site):
             writer.add(file)
-        for file in citation_files(p.view.citation for p in pages if p.meta.kind == "paper"):
-            writer.add(file)
-        indexable = [page.meta for page in pages if page.meta.indexable]
+        metas = (pages.meta(index) for index in range(len(pages)))
+        indexable = [meta for meta in metas if meta.indexable]
         sitemap = renderer.render_text("sitemap.xml", pages=indexable)
         writer.add(OutputFile("sitemap.xml", sitemap, "sitemap"))
         writer.add(OutputFile("robots.txt", renderer.render_text("robots.txt"), "robots.txt"))

@@ -473,8 +473,13 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def remove_leftovers(out_dir: Path) -> list[Path]:
-    """Remove the staging folders of builds killed before they finished; returns them."""
+    """Remove the staging folders (and a half-written journal) of builds killed before they
+    finished; returns them. Call it after `recover`, which needs a whole journal's staging."""
     removed = []
+    unfinished = journal_path(out_dir).with_name(journal_path(out_dir).name + ".tmp")
+    if unfinished.is_file() and not unfinished.is_symlink():
+        unfinished.unlink()
+        removed.append(unfinished)
     for pattern in (f".{out_dir.name}-new-*", f".{out_dir.name}-old-*"):
         for leftover in sorted(out_dir.parent.glob(pattern)):
             if leftover.is_dir() and not leftover.is_symlink():

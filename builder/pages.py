@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import overload
 
 from builder.api import api_page
 from builder.arxiv import arxiv_id, pdf_url
 from builder.bibtex import paper_bibtex
 from builder.categories import category_pages, category_refs
 from builder.charts import papers_over_time, papers_per_day
-from builder.citations import paper_citation
+from builder.citations import citation_files, paper_citation
 from builder.digests import digest_pages
 from builder.grouping import (
     group_by_topic,
@@ -20,6 +21,7 @@ from builder.grouping import (
     papers_in_topic,
     topic_counts,
 )
+from builder.output import OutputFile
 from builder.paths import (
     API,
     ARCHIVE,
@@ -150,9 +152,10 @@ class _Cards:
 # -- pages ------------------------------------------------------------------------------
 
 
-def make_pages(site: SiteData, search: bool = False) -> list[Page]:
+def make_pages(site: SiteData, search: bool = False) -> SitePages:
     """Every HTML page of the site, each with the view its template receives; the search
-    page only when `search` (the build indexes the site)."""
+    page only when `search` (the build indexes the site). Paper pages are made when asked
+    for (PaperPages)."""
     note_counts: dict[str, int] = {}
     for note in site.notes:
         for paper_id in note.papers:
@@ -183,8 +186,8 @@ def make_pages(site: SiteData, search: bool = False) -> list[Page]:
     pages += category_pages(
         site.categories, site.papers, site.days, site.config.topic_page_size, cards.paper
     )
-    pages += _paper_pages(site, cards)
-    pages += saved_feed_pages(site, cards.paper)
+    before = pages
+    pages = saved_feed_pages(site, cards.paper)
     pages += digest_pages(site.days, site.papers, site.topics, cards.topic, cards.paper)
     pages.append(api_page(site))
     pages += _note_pages(site, cards)
@@ -203,7 +206,68 @@ def make_pages(site: SiteData, search: bool = False) -> list[Page]:
             "404 page",
         )
     )
-    return pages
+    return SitePages(before, PaperPages(site, cards), pages)
+
+
+class SitePages(Sequence[Page]):
+    """The site's pages in order: those made already, the paper pages, the rest.
+
+    `meta`, `source` and `template` answer without making a paper page's view, which only
+    the render worker that renders the page needs to make: at 100,000 papers, every view
+    held at once would take gigabytes.
+    """
+
+    def __init__(self, before: list[Page], papers: PaperPages, after: list[Page]):
+        self._before, self._papers, self._after = before, papers, after
+        self._paper_end = len(before) + len(papers)
+
+    def __len__(self) -> int:
+        return self._paper_end + len(self._after)
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Page]: ...
+    def __getitem__(self, index: int | slice) -> Page | Sequence[Page]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        where, at = self._locate(index)
+        return self._papers.page(at) if where is None else where[at]
+
+    def meta(self, index: int) -> PageMeta:
+        where, at = self._locate(index)
+        return self._papers.meta(at) if where is None else where[at].meta
+
+    def source(self, index: int) -> str:
+        where, at = self._locate(index)
+        return self._papers.source(at) if where is None else where[at].source
+
+    def template(self, index: int) -> str:
+        where, at = self._locate(index)
+        return "paper.html" if where is None else where[at].template
+
+    def attachments(self, index: int) -> tuple[str, ...]:
+        """Files made from the page's view beside it: a paper's citation files."""
+        where, at = self._locate(index)
+        return self._papers.attachments(at) if where is None else ()
+
+    def _locate(self, index: int) -> tuple[list[Page] | None, int]:
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index < len(self._before):
+            return self._before, index
+        if index < self._paper_end:
+            return None, index - len(self._before)
+        return self._after, index - self._paper_end
+
+
+def page_attachments(page: Page) -> list[OutputFile]:
+    """The files made from a page's view beside it (see SitePages.attachments)."""
+    if page.meta.kind != "paper":
+        return []
+    return citation_files([page.view.citation])
 
 
 def _day_views(site: SiteData, cards: _Cards, topic_order: list[str]) -> list[DayView]:
@@ -374,21 +438,55 @@ def _topic_pages(site: SiteData, cards: _Cards) -> list[Page]:
     return pages
 
 
-def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
-    notes_by_paper: dict[str, list[NoteCard]] = {}
-    for note in site.notes:
-        for paper_id in note.papers:
-            notes_by_paper.setdefault(paper_id, []).append(note.card)
-    topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
-    pages = []
-    for paper_id, paper in site.papers.items():
+class PaperPages:
+    """One page per paper, each made when asked for."""
+
+    def __init__(self, site: SiteData, cards: _Cards):
+        self._site = site
+        self._cards = cards
+        self._ids = list(site.papers)
+        self._notes: dict[str, list[NoteCard]] = {}
+        for note in site.notes:
+            for paper_id in note.papers:
+                self._notes.setdefault(paper_id, []).append(note.card)
+        self._topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def source(self, index: int) -> str:
+        return f"paper {self._ids[index]!r}"
+
+    def attachments(self, index: int) -> tuple[str, ...]:
+        paper_id = self._ids[index]
+        return cite_bib(paper_id), cite_json(paper_id)
+
+    def meta(self, index: int) -> PageMeta:
+        site = self._site
+        paper = site.papers[self._ids[index]]
+        feeds = tuple(self._topic_feeds[slug] for slug in paper.topics)
+        feeds += tuple(
+            category_feed(c) for c in site.categories if c.name in paper.record.categories
+        )
+        return PageMeta(
+            "paper",
+            paper_path(paper.id),
+            paper.record.title,
+            _first_sentence(paper.record.abstract),
+            (*feeds, SITE_FEED),
+        )
+
+    def page(self, index: int) -> Page:
+        site, cards = self._site, self._cards
+        paper_id = self._ids[index]
+        paper = site.papers[paper_id]
         card = cards.paper(paper_id)
         write_note = new_note_url(
             site.config, site.notes_folder, paper_id, card.title, paper.first_listed
         )
         view = PaperView(
             card,
-            tuple(notes_by_paper.get(paper_id, ())),
+            tuple(self._notes.get(paper_id, ())),
             paper.record.arxiv,
             paper.record.url,
             write_note,
@@ -407,25 +505,7 @@ def _paper_pages(site: SiteData, cards: _Cards) -> list[Page]:
                 (cards.topic(slug), reasons) for slug, reasons in site.reasons.get(paper_id, ())
             ),
         )
-        feeds = tuple(topic_feeds[slug] for slug in paper.topics)
-        feeds += tuple(
-            category_feed(c) for c in site.categories if c.name in paper.record.categories
-        )
-        pages.append(
-            Page(
-                PageMeta(
-                    "paper",
-                    card.url_path,
-                    card.title,
-                    _first_sentence(paper.record.abstract),
-                    (*feeds, SITE_FEED),
-                ),
-                "paper.html",
-                view,
-                f"paper {paper_id!r}",
-            )
-        )
-    return pages
+        return Page(self.meta(index), "paper.html", view, self.source(index))
 
 
 def _note_pages(site: SiteData, cards: _Cards) -> list[Page]:

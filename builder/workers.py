@@ -15,15 +15,15 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from builder.cache import RenderKeys
 from builder.output import FileRecord, SiteWriter, intact, stage_file, write_error
+from builder.pages import SitePages, page_attachments
 from builder.render import Renderer
-from builder.views import Page
 
 CHUNK = 64  # pages a worker takes at a time: few round trips, even shares
 SERIAL_BELOW = 400  # pages; forking costs more than it saves on a small site
@@ -39,7 +39,7 @@ class PageOutcome:
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    pages: Sequence[Page]
+    pages: SitePages
     renderer: Renderer
     keys: RenderKeys
     previous: Mapping[str, FileRecord]
@@ -58,7 +58,7 @@ def available_cores() -> int:
 
 
 def render_pages(
-    pages: Sequence[Page],
+    pages: SitePages,
     renderer: Renderer,
     salt: str,
     writer: SiteWriter,
@@ -71,10 +71,15 @@ def render_pages(
     pages are finished, for progress display.
     """
     global _job
-    for page in pages:
-        writer.claim(page.meta.output_path, page.source)
-    for template in sorted({page.template for page in pages}):  # template errors surface here,
-        renderer.template(template)  # and workers inherit the compiled templates
+    templates = set()
+    for index in range(len(pages)):
+        source = pages.source(index)
+        writer.claim(pages.meta(index).output_path, source)
+        for path in pages.attachments(index):
+            writer.claim(path, source)
+        templates.add(pages.template(index))
+    for template in sorted(templates):  # template errors surface here, and the workers
+        renderer.template(template)  # inherit the compiled templates
     workers = jobs if jobs is not None else available_cores()
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
     _job = _Job(pages, renderer, RenderKeys(salt), writer.previous, writer.out_dir, writer.staging)
@@ -111,19 +116,36 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
     outcomes = []
     for number in numbers:
         page = job.pages[number]
-        path = page.meta.output_path
         key = job.keys.key(page.template, page.meta, page.view)
-        before = job.previous.get(path)
-        if before is not None and before.render_key == key and intact(job.site, path, before):
-            outcomes.append(PageOutcome(path, replace(before, render_key=key), False, False))
+        paths = [page.meta.output_path, *job.pages.attachments(number)]
+        kept = _kept(job, paths, key)
+        if kept is not None:
+            outcomes += kept
             continue
-        data = job.renderer.render_page(page).data
-        try:
-            record, staged = stage_file(job.staging, job.site, path, data, before, key)
-        except OSError as error:
-            raise write_error(error, job.site / path, job.site) from None
-        outcomes.append(PageOutcome(path, record, staged, True))
+        made = [job.renderer.render_page(page), *page_attachments(page)]
+        assert [file.path for file in made] == paths, "attachments as SitePages named them"
+        for file in made:
+            before = job.previous.get(file.path)
+            try:
+                record, staged = stage_file(
+                    job.staging, job.site, file.path, file.data, before, key
+                )
+            except OSError as error:
+                raise write_error(error, job.site / file.path, job.site) from None
+            outcomes.append(PageOutcome(file.path, record, staged, file is made[0]))
     return outcomes
+
+
+def _kept(job: _Job, paths: list[str], key: str) -> list[PageOutcome] | None:
+    """A page (and its attachments) as the current site has it, if all were made from
+    `key` and are intact."""
+    kept = []
+    for path in paths:
+        before = job.previous.get(path)
+        if before is None or before.render_key != key or not intact(job.site, path, before):
+            return None
+        kept.append(PageOutcome(path, replace(before, render_key=key), False, False))
+    return kept
 
 
 def _die_with_build() -> None:
