@@ -1,10 +1,10 @@
 """What the search index holds: one record per paper and per note, made from the site's data.
 
-The records are what Pagefind used to read from the built pages' `data-pagefind-*` marks: a
-paper's title, authors and abstract, a note's title and text, each with its first day and its
-topics' names. They are grouped into shards (builder.search indexes each shard on its own):
-the notes, and the papers by the calendar quarter of their first listing day, so a new day
-or a changed note re-indexes one shard, not the site.
+The records hold what Pagefind once read from the built pages: a paper's title, authors and
+abstract, a note's title and text, each with its (first) day and its topics' names, as the
+pages show them. They are grouped into shards, each indexed on its own (builder.search): the
+notes, and the papers by their first day, a shard per quarter of the newest year and one
+per year before it. A new day or a changed note re-indexes one shard, not the site.
 """
 
 from __future__ import annotations
