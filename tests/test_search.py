@@ -495,16 +495,28 @@ def test_every_page_has_the_search_box_and_only_the_search_page_runs_script(fixt
 # -- in the browser --------------------------------------------------------------------------
 
 
+# A note whose title and text are markup: search shows them as text and runs nothing.
+HOSTILE_NOTE = """---
+title: "<img src=x onerror=\\"window.__xss = 1\\"> Zebrafish"
+date: 2025-09-09
+---
+Zebrafish <script>window.__xss = 2</script> and `<img src=x onerror="window.__xss = 3">`.
+"""
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """The default site served twice on 127.0.0.1: under its base path and at another mount;
-    the two base URLs."""
+    """The default site, and a note of markup, served twice on 127.0.0.1: under its base path
+    and at another mount; the two base URLs."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (make check-tools)")
     base_path = load_config(CONTENT).base_path
     root = tmp_path_factory.mktemp("search-browser")
+    content = root / "project" / "content"
+    shutil.copytree(CONTENT, content)
+    (content / "notes" / "zebrafish.md").write_text(HOSTILE_NOTE, encoding="utf-8")
     site = root / base_path.strip("/")
-    build_site(CONTENT, out_dir=site)
+    build_site(content, out_dir=site)
     (root / "elsewhere").mkdir()
     shutil.copytree(site, root / "elsewhere" / "deeper")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=root))
@@ -651,3 +663,18 @@ def test_search_works_with_the_site_at_another_mount(served, browser_page):
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == LIMITS
     assert errors == []
+
+
+@pytest.mark.slow
+def test_markup_in_a_note_is_found_as_text_and_never_run(served, browser_page):
+    page, errors = browser_page
+    base, _ = served
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    titles = search_for(page, base, "zebrafish")
+    assert titles == ['<img src=x onerror="window.__xss = 1"> Zebrafish']
+    excerpt = page.locator(".pagefind-ui__result-excerpt").first.inner_text()
+    assert "<script>window.__xss = 2</script>" in excerpt
+    assert page.evaluate("window.__xss") is None
+    assert page.locator(".pagefind-ui__results img, .pagefind-ui__results script").count() == 0
+    assert dialogs == [] and errors == []
