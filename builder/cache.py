@@ -27,7 +27,7 @@ from builder.output import FileRecord, intact
 from builder.render import Theme
 from builder.views import PaperCard
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _BUILDER_DIR = Path(builder.__file__).resolve().parent
 
 
@@ -126,9 +126,11 @@ def render_key(salt: str, template: str, meta: object, view: object) -> str:
 def load_manifest(path: Path) -> Manifest | None:
     """The manifest, or None when it is missing or cannot be trusted."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        body = data["body"]
-        if data["check"] != _checksum(body) or body["version"] != CACHE_VERSION:
+        check, _, text = path.read_text(encoding="utf-8").partition("\n")
+        if check != _checksum(text):
+            return None
+        body = json.loads(text)
+        if body["version"] != CACHE_VERSION:
             return None
         files = {
             name: FileRecord(entry[0], int(entry[1]), int(entry[2]), entry[3])
@@ -140,7 +142,8 @@ def load_manifest(path: Path) -> Manifest | None:
 
 
 def manifest_text(manifest: Manifest) -> str:
-    """The manifest as saved, with a checksum so damage is detected."""
+    """The manifest as saved: a line with the checksum of the JSON below it, so damage is
+    detected before the JSON is even read."""
     body = {
         "version": CACHE_VERSION,
         "inputs": manifest.inputs,
@@ -149,11 +152,12 @@ def manifest_text(manifest: Manifest) -> str:
             for name, record in sorted(manifest.files.items())
         },
     }
-    return json.dumps({"check": _checksum(body), "body": body})
+    text = json.dumps(body)
+    return f"{_checksum(text)}\n{text}"
 
 
-def _checksum(body: object) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def up_to_date(previous: Manifest | None, inputs: str, site: Path) -> bool:

@@ -450,6 +450,7 @@ class PaperPages:
             for paper_id in note.papers:
                 self._notes.setdefault(paper_id, []).append(note.card)
         self._topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
+        self._metas: list[PageMeta] | None = None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -462,6 +463,11 @@ class PaperPages:
         return cite_bib(paper_id), cite_json(paper_id)
 
     def meta(self, index: int) -> PageMeta:
+        if self._metas is None:  # asked of every page twice a build: made once
+            self._metas = [self._make_meta(i) for i in range(len(self._ids))]
+        return self._metas[index]
+
+    def _make_meta(self, index: int) -> PageMeta:
         site = self._site
         paper = site.papers[self._ids[index]]
         feeds = tuple(self._topic_feeds[slug] for slug in paper.topics)
