@@ -155,7 +155,7 @@ def build_site(
         try:
             rendered, pages = render_site(site, renderer, writer, salt, progress, jobs)
             bundle: dict[str, Path] = {}
-            search_cache = _CacheFolder(search_cache_path(project_dir))
+            search_cache = _CacheFolder(search_cache_path(project_dir, out_dir))
             if search:
                 with progress.stage("search"), search_cache as folder:
                     bundle = search_bundle(site, folder)
@@ -169,7 +169,7 @@ def build_site(
             raise
         memo.prune()
         if search and search_cache.kept:
-            prune_search_cache(search_cache_path(project_dir), bundle)
+            prune_search_cache(search_cache_path(project_dir, out_dir), bundle)
     names = writer.files.keys()
     return BuildSummary(
         out_dir,

@@ -48,9 +48,10 @@ def memo_path(project_dir: Path) -> Path:
     return project_dir / ".cache" / "memo"
 
 
-def search_cache_path(project_dir: Path) -> Path:
-    """Where the search index's shards are kept between builds (builder.search)."""
-    return project_dir / ".cache" / "search"
+def search_cache_path(project_dir: Path, out_dir: Path) -> Path:
+    """Where the search index's shards of one output folder are kept between builds
+    (builder.search): builds into two folders must not prune each other's shards."""
+    return project_dir / ".cache" / "search" / cache_path(project_dir, out_dir).stem
 
 
 def fingerprint(paths: Iterable[Path], options: object) -> str:

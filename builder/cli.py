@@ -72,7 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--clean",
         action="store_true",
-        help="ignore the build cache: render every page afresh (the output is the same)",
+        help="ignore the build cache and memo: render every page afresh (the output is the same)",
+    )
+    build.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="render with N worker processes (default: one per core; 1: none)",
     )
     build.add_argument(
         "--timings",
@@ -165,6 +171,8 @@ def _run_build(args: argparse.Namespace) -> int:
     from builder.build import build_site
     from builder.progress import progress_for, timing_lines
 
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
     with progress_for(sys.stderr) as progress:  # gone before anything is printed
         summary = build_site(
             args.content,
@@ -175,6 +183,7 @@ def _run_build(args: argparse.Namespace) -> int:
             clean=args.clean,
             related=args.related,
             progress=progress,
+            jobs=args.jobs,
         )
     if args.timings:
         # Before the summary, which stays the last line (benchmarks/run.py takes it as such).
