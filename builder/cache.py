@@ -111,6 +111,14 @@ class RenderKeys:
         digest.update(buffer.getbuffer())
         return digest.hexdigest()
 
+    def key_of_inputs(self, template: str, inputs: bytes) -> str:
+        """A page's key from a digest of what its view is made from (not the view itself)."""
+        digest = hashlib.sha256(self.salt)
+        digest.update(template.encode())
+        digest.update(b"\0inputs\0")
+        digest.update(inputs)
+        return digest.hexdigest()
+
     def _card_digest(self, card: PaperCard) -> tuple[type[bytes], tuple[bytes]]:
         known = self._cards.get(id(card))
         if known is None or known[0] is not card:

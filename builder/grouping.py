@@ -7,9 +7,11 @@ import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from builder.pickling import pickled_by_fields
 from builder.records import DayListing, Record
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Paper:
     """A paper as the site shows it: one record, every day it was listed, its topics."""
@@ -24,6 +26,7 @@ class Paper:
         return self.days[0]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Day:
     """One listing day: the ids of its papers in listing order, each once."""

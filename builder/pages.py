@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from collections.abc import Mapping, Sequence
 from typing import overload
@@ -120,6 +122,9 @@ class _Cards:
 
     def topic(self, slug: str) -> TopicRef:
         return self._topics[slug]
+
+    def note_count(self, paper_id: str) -> int:
+        return self._note_counts.get(paper_id, 0)
 
     def paper(self, paper_id: str) -> PaperCard:
         card = self._cache.get(paper_id)
@@ -245,6 +250,12 @@ class SitePages(Sequence[Page]):
     def template(self, index: int) -> str:
         where, at = self._locate(index)
         return "paper.html" if where is None else where[at].template
+
+    def input_digest(self, index: int) -> bytes | None:
+        """For a paper page, a digest of what its view is made from (PaperPages); None for
+        other pages, whose key is their view's."""
+        where, at = self._locate(index)
+        return self._papers.input_digest(at) if where is None else None
 
     def attachments(self, index: int) -> tuple[str, ...]:
         """Files made from the page's view beside it: a paper's citation files."""
@@ -451,6 +462,8 @@ class PaperPages:
                 self._notes.setdefault(paper_id, []).append(note.card)
         self._topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
         self._metas: list[PageMeta] | None = None
+        self._card_digests: dict[str, bytes] = {}
+        self._shared: bytes | None = None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -461,6 +474,39 @@ class PaperPages:
     def attachments(self, index: int) -> tuple[str, ...]:
         paper_id = self._ids[index]
         return cite_bib(paper_id), cite_json(paper_id)
+
+    def input_digest(self, index: int) -> bytes:
+        """A digest of everything paper page `index` is made from: its paper and what its
+        card shows, the notes on it, its topic reasons, the cards of its related papers and
+        what all paper pages share (the configuration, topics and categories). Equal
+        digests make equal views, so the page can be kept without making its view; the
+        render key adds the template and the builder's code."""
+        site = self._site
+        paper_id = self._ids[index]
+        related = site.related.get(paper_id, ())
+        own = (paper_id, self._notes.get(paper_id, ()), site.reasons.get(paper_id, ()), related)
+        digest = hashlib.sha256(self._shared_digest())
+        digest.update(self._card_digest(paper_id))
+        digest.update(pickle.dumps(own, protocol=5))
+        for other in related:
+            digest.update(self._card_digest(other))
+        return digest.digest()
+
+    def _card_digest(self, paper_id: str) -> bytes:
+        """What a paper's card is made from: the paper and its note count."""
+        found = self._card_digests.get(paper_id)
+        if found is None:
+            data = (self._site.papers[paper_id], self._cards.note_count(paper_id))
+            found = hashlib.sha256(pickle.dumps(data, protocol=5)).digest()
+            self._card_digests[paper_id] = found
+        return found
+
+    def _shared_digest(self) -> bytes:
+        if self._shared is None:
+            site = self._site
+            shared = (site.config, site.notes_folder, site.topics, site.categories)
+            self._shared = hashlib.sha256(pickle.dumps(shared, protocol=5)).digest()
+        return self._shared
 
     def meta(self, index: int) -> PageMeta:
         if self._metas is None:  # asked of every page twice a build: made once

@@ -13,6 +13,7 @@ from typing import Any
 from builder import arxiv
 from builder.errors import ContentError, ProblemList
 from builder.memo import Memo
+from builder.pickling import pickled_by_fields
 from builder.yamlio import LineDict, load_yaml_file
 
 LINK_KINDS = ("code", "project", "model", "dataset", "space", "other")
@@ -32,12 +33,14 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DAY_FILE_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\.yaml$")
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     url: str
     kind: str  # one of LINK_KINDS
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Record:
     """One paper as listed; `extra` keeps unknown keys in their original order."""
@@ -56,6 +59,7 @@ class Record:
     line: int | None = None  # where the record starts in its day file
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DayListing:
     """The papers listed on one day, in listing order."""

@@ -115,13 +115,20 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
     assert job is not None, "render_pages sets the job before rendering"
     outcomes = []
     for number in numbers:
-        page = job.pages[number]
-        key = job.keys.key(page.template, page.meta, page.view)
-        paths = [page.meta.output_path, *job.pages.attachments(number)]
+        # A paper page is keyed by what its view is made from, so keeping it costs no view.
+        inputs = job.pages.input_digest(number)
+        page = None
+        if inputs is not None:
+            key = job.keys.key_of_inputs(job.pages.template(number), inputs)
+        else:
+            page = job.pages[number]
+            key = job.keys.key(page.template, page.meta, page.view)
+        paths = [job.pages.meta(number).output_path, *job.pages.attachments(number)]
         kept = _kept(job, paths, key)
         if kept is not None:
             outcomes += kept
             continue
+        page = page or job.pages[number]
         made = [job.renderer.render_page(page), *page_attachments(page)]
         assert [file.path for file in made] == paths, "attachments as SitePages named them"
         for file in made:

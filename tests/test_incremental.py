@@ -73,6 +73,13 @@ EDITS: list[tuple[str, Edit]] = [
     ("note deleted", delete("content/notes/gardening.md")),
     ("day imported", write("content/papers/2025-03-18.yaml", NEW_DAY)),
     ("record edited", replace_in("content/papers/2025-03-11.yaml", "grow well", "grow badly")),
+    # A title shows on other papers' pages, in their related lists: their keys must change.
+    (
+        "title edited",
+        replace_in(
+            "content/papers/2025-03-14.yaml", "Score-Based Models Revisited", "Score Models, Again"
+        ),
+    ),
     ("topic rules changed", replace_in("content/topics.yaml", "      - embedding\n", "")),
     ("theme template changed", write("mytheme/templates/robots.txt", "User-agent: *\n")),
     ("theme override removed", delete("mytheme/templates/robots.txt")),
@@ -92,7 +99,7 @@ def test_every_edit_builds_what_a_clean_build_builds(project: Path):
         assert tree(site) == tree(clean), f"after {name}: incremental differs from clean"
         if name == "nothing changed":
             assert summary.up_to_date and summary.written == 0
-        elif name in ("note changed", "record edited"):
+        elif name in ("note changed", "record edited", "title edited"):
             assert 0 < summary.rendered < summary.pages, f"{name}: {summary}"
             assert summary.written < len(tree(site)), f"{name}: unchanged files rewritten"
 
