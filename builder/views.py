@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -115,6 +115,36 @@ class PaperCard:
     abstract_lead: tuple[TextPiece, ...] = ()  # first sentence(s), shown when folded
     abstract_rest: tuple[TextPiece, ...] = ()  # the rest; empty when nothing is folded
     categories: tuple[TopicRef, ...] = ()  # arXiv categories, primary first
+
+    def schema_article(
+        self, absolute_url: Callable[[str], str], site_title: str, same_as: Iterable[Any]
+    ) -> dict[str, Any]:
+        """The paper as a schema.org ScholarlyArticle for its page's JSON-LD: first listed on
+        its first day; `same_as` its own addresses, blank ones and repeats (in any case) left
+        out. Made here because building it with Jinja filters cost a tenth of the page."""
+        data: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "ScholarlyArticle",
+            "headline": self.title,
+            "name": self.title,
+            "abstract": "".join(piece.text for piece in self.abstract),
+            "url": absolute_url(self.url_path),
+            "datePublished": self.days[0].isoformat(),
+            "keywords": [topic.name for topic in self.topics],
+            "isPartOf": {"@type": "WebSite", "name": site_title, "url": absolute_url("")},
+        }
+        if self.authors:
+            data["author"] = [{"@type": "Person", "name": name} for name in self.authors]
+        seen: set[Any] = set()
+        addresses = []
+        for address in filter(None, same_as):
+            key = address.lower() if isinstance(address, str) else address
+            if key not in seen:
+                seen.add(key)
+                addresses.append(address)
+        if addresses:
+            data["sameAs"] = addresses
+        return data
 
 
 @pickled_by_fields

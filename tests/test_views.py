@@ -4,13 +4,19 @@ pickled views, so a pickle must be quick to make and must change when the view d
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import pickle
 from pathlib import Path
 
+import jinja2
+import pytest
+from markupsafe import Markup
+
 from builder import views
 from builder.build import prepare_site
+from builder.config import SiteConfig
 from builder.pages import make_pages
-from builder.views import PageMeta, TextPiece
+from builder.views import PageMeta, PaperCard, TextPiece, TopicRef
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 
@@ -46,3 +52,64 @@ def test_every_view_class_pickles_by_its_fields():
     for cls in classes:
         if dataclasses.is_dataclass(cls):
             assert "__reduce__" in vars(cls), cls.__name__
+
+
+# The paper's JSON-LD as partials/structured_data.html built it in Jinja before the card made
+# its data: the page must not change by a byte.
+JINJA_SCHOLARLY_ARTICLE = """\
+{% set ns = namespace(authors=[]) %}
+{% for name in card.authors %}
+{% set ns.authors = ns.authors + [{"@type": "Person", "name": name}] %}
+{% endfor %}
+{% set data = {
+  "@context": "https://schema.org",
+  "@type": "ScholarlyArticle",
+  "headline": card.title,
+  "name": card.title,
+  "abstract": card.abstract|map(attribute="text")|join,
+  "url": absolute_url(card.url_path),
+  "datePublished": card.days[0].isoformat(),
+  "keywords": card.topics|map(attribute="name")|list,
+  "isPartOf": {"@type": "WebSite", "name": config.title, "url": absolute_url("")},
+} %}
+{% if ns.authors %}{% set data = dict(data, author=ns.authors) %}{% endif %}
+{% set same_as = same_as|select|unique|list %}
+{% if same_as %}{% set data = dict(data, sameAs=same_as) %}{% endif %}
+{{ data|tojson }}"""
+
+
+@pytest.mark.parametrize(
+    ("authors", "same_as"),
+    [
+        ((), [None, None]),
+        (("Ada Lovelace", "Grace </script> Hopper"), ["https://arxiv.org/abs/2501.00001", None]),
+        (
+            ("A. N. Other",),
+            ["https://arxiv.org/abs/2501.00001", "https://ARXIV.org/abs/2501.00001"],
+        ),
+        ((), [Markup("https://arxiv.org/abs/a&amp;b"), "https://example.org/p?x=1&y='2'"]),
+        ((), ["", "https://example.org/p"]),
+    ],
+)
+def test_the_cards_schema_org_data_is_what_the_template_made(authors, same_as):
+    card = PaperCard(
+        "x",
+        "Café & <Tea>",
+        "papers/x/",
+        (TextPiece("See "), TextPiece("https://x.org", "https://x.org"), TextPiece(" — é.")),
+        (),
+        (TopicRef("a", "Agents & Tools", "topics/a/"),),
+        (dt.date(2025, 3, 14), dt.date(2025, 3, 15)),
+        authors,
+        None,
+        0,
+    )
+    config = SiteConfig(title="Digest 'n' <Co>", base_url="https://example.org/digest/")
+    env = jinja2.Environment(
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
+    )
+    context = {"card": card, "same_as": same_as, "config": config}
+    context["absolute_url"] = config.absolute_url
+    expected = env.from_string(JINJA_SCHOLARLY_ARTICLE).render(context)
+    made = card.schema_article(config.absolute_url, config.title, same_as)
+    assert env.from_string("{{ data|tojson }}").render(data=made) == expected
