@@ -18,7 +18,7 @@ import io
 import json
 import os
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,8 +96,11 @@ class RenderKeys:
     a paper page's key costs its own fields, not five more abstracts.
     """
 
-    def __init__(self, salt: str):
+    def __init__(self, salt: str, card_inputs: Callable[[str], bytes] | None = None):
+        """`card_inputs`, if given, is a digest of everything the card of a paper id is made
+        from (builder.pages), which then stands for the card without pickling it."""
         self.salt = salt.encode()
+        self._card_inputs = card_inputs
         self._cards: dict[int, tuple[PaperCard, bytes]] = {}  # by id; the card kept alive
         self._table = copyreg.dispatch_table | {PaperCard: self._card_digest}
 
@@ -122,8 +125,11 @@ class RenderKeys:
     def _card_digest(self, card: PaperCard) -> tuple[type[bytes], tuple[bytes]]:
         known = self._cards.get(id(card))
         if known is None or known[0] is not card:
-            known = (card, hashlib.sha256(pickle.dumps(card, protocol=5)).digest())
-            self._cards[id(card)] = known
+            if self._card_inputs is not None:
+                digest = self._card_inputs(card.id)
+            else:
+                digest = hashlib.sha256(pickle.dumps(card, protocol=5)).digest()
+            known = self._cards[id(card)] = (card, digest)
         return bytes, (known[1],)
 
 

@@ -67,10 +67,10 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def intact(site: Path, name: str, record: FileRecord) -> bool:
+def intact(site: Path | str, name: str, record: FileRecord) -> bool:
     """Whether the site's file is still the one `record` describes (its size and time)."""
     try:
-        stat = os.stat(site / name)
+        stat = os.stat(f"{site}/{name}")
     except OSError:
         return False
     return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns

@@ -251,6 +251,10 @@ class SitePages(Sequence[Page]):
         where, at = self._locate(index)
         return "paper.html" if where is None else where[at].template
 
+    def card_inputs(self, paper_id: str) -> bytes:
+        """A digest of what a paper's card is made from (for render keys)."""
+        return self._papers.card_inputs(paper_id)
+
     def input_digest(self, index: int) -> bytes | None:
         """For a paper page, a digest of what its view is made from (PaperPages); None for
         other pages, whose key is their view's."""
@@ -492,8 +496,14 @@ class PaperPages:
             digest.update(self._card_digest(other))
         return digest.digest()
 
+    def card_inputs(self, paper_id: str) -> bytes:
+        """A digest of what a paper's card is made from: the paper, its note count, and
+        the topics and categories its links name (with the configuration)."""
+        return self._shared_digest() + self._card_digest(paper_id)
+
     def _card_digest(self, paper_id: str) -> bytes:
-        """What a paper's card is made from: the paper and its note count."""
+        """What a paper's card is made from besides what all cards share: the paper and its
+        note count."""
         found = self._card_digests.get(paper_id)
         if found is None:
             data = (self._site.papers[paper_id], self._cards.note_count(paper_id))

@@ -17,7 +17,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.cache import RenderKeys
@@ -82,7 +82,8 @@ def render_pages(
         renderer.template(template)  # inherit the compiled templates
     workers = jobs if jobs is not None else available_cores()
     chunks = [range(start, min(start + CHUNK, len(pages))) for start in range(0, len(pages), CHUNK)]
-    _job = _Job(pages, renderer, RenderKeys(salt), writer.previous, writer.out_dir, writer.staging)
+    keys = RenderKeys(salt, pages.card_inputs)
+    _job = _Job(pages, renderer, keys, writer.previous, writer.out_dir, writer.staging)
     rendered = 0
     try:
         for outcomes in _outcomes(chunks, workers if len(pages) >= SERIAL_BELOW else 1):
@@ -151,7 +152,8 @@ def _kept(job: _Job, paths: list[str], key: str) -> list[PageOutcome] | None:
         before = job.previous.get(path)
         if before is None or before.render_key != key or not intact(job.site, path, before):
             return None
-        kept.append(PageOutcome(path, replace(before, render_key=key), False, False))
+        record = FileRecord(before.sha, before.size, before.mtime_ns, key)
+        kept.append(PageOutcome(path, record, False, False))
     return kept
 
 

@@ -61,6 +61,10 @@ NEW_NOTE = (
     "---\ntitle: Gardening, seriously\ndate: 2025-03-15\npapers: [a-paper-about-gardening]\n"
     "topics: [diffusion]\n---\nA note on [tomatoes](paper:a-paper-about-gardening).\n"
 )
+PLAIN_NOTE = (
+    "---\ntitle: Plainly\ndate: 2025-03-16\npapers: [score-based-models-revisited]\n---\n"
+    "Only a note.\n"
+)
 NEW_DAY = (
     "date: 2025-03-18\npapers:\n  - id: a-new-retrieval-paper\n    title: A New Retrieval Paper\n"
     "    abstract: Dense retrieval again, with embedding tricks.\n"
@@ -71,6 +75,8 @@ EDITS: list[tuple[str, Edit]] = [
     ("note changed", replace_in("content/notes/gardening.md", "A note on", "Some words on")),
     ("note title changed", replace_in("content/notes/gardening.md", "seriously", "again")),
     ("note deleted", delete("content/notes/gardening.md")),
+    # Only the paper's note count changes, which its card shows on day and topic pages.
+    ("note without topics added", write("content/notes/plain.md", PLAIN_NOTE)),
     ("day imported", write("content/papers/2025-03-18.yaml", NEW_DAY)),
     ("record edited", replace_in("content/papers/2025-03-11.yaml", "grow well", "grow badly")),
     # A title shows on other papers' pages, in their related lists: their keys must change.
