@@ -7,33 +7,16 @@ site path is relative to the site root and ends in "/" for a folder page.
 from __future__ import annotations
 
 import datetime as dt
-import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from builder.bibtex import BibEntry
 from builder.charts import BarChart
 from builder.citations import Citation
 from builder.config import SiteConfig
 from builder.grouping import Day, Paper, YearGroup
-
-T = TypeVar("T")
-
-
-def pickled_by_fields(cls: type[T]) -> type[T]:
-    """Pickle instances as the call `cls(*fields)`. The build cache pickles every page's view
-    (builder.cache.render_key), and dataclasses pickle a frozen slotted class through a
-    Python function that looks up its fields on every call, which took twice as long."""
-    names: tuple[str, ...] = vars(cls)["__slots__"]
-    values = operator.attrgetter(*names)
-
-    def reduce(self: T) -> tuple[type[T], tuple[Any, ...]]:
-        found = values(self)
-        return type(self), found if len(names) > 1 else (found,)
-
-    cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
-    return cls
+from builder.pickling import pickled_by_fields
 
 
 @pickled_by_fields
