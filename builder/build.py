@@ -149,7 +149,8 @@ def build_site(
                 papers = site.papers.values()
                 found = memo.get("related", content.records_key, lambda: related_papers(papers))
                 site = replace(site, related=found)
-        renderer = Renderer(theme, content.config, search=search)
+        compiled = None if clean else project_dir / ".cache" / "templates"
+        renderer = Renderer(theme, content.config, search=search, compiled_dir=compiled)
         salt = render_salt(theme, content.config, (search, related))
         writer = SiteWriter(site_dir, previous.files if previous is not None else None)
         try:

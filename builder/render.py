@@ -84,14 +84,30 @@ def _month_name(month: int) -> str:
 class Renderer:
     """One compiled Jinja environment per build; pages rendered in any order give the same bytes."""
 
-    def __init__(self, theme: Theme, config: SiteConfig, search: bool = False):
+    def __init__(
+        self,
+        theme: Theme,
+        config: SiteConfig,
+        search: bool = False,
+        compiled_dir: Path | None = None,
+    ):
+        """`compiled_dir` keeps compiled templates between builds (Jinja's bytecode cache,
+        checked against each template's source), so a small rebuild compiles nothing."""
         self.theme = theme
         self.config = config
         loader = jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader(folder / "templates") for folder in theme.folders]
         )
+        bytecode_cache = None
+        if compiled_dir is not None:
+            try:
+                compiled_dir.mkdir(parents=True, exist_ok=True)
+                bytecode_cache = jinja2.FileSystemBytecodeCache(str(compiled_dir))
+            except OSError:  # an unusable cache folder: compile every time
+                bytecode_cache = None
         self.env = jinja2.Environment(
             loader=loader,
+            bytecode_cache=bytecode_cache,
             autoescape=jinja2.select_autoescape(["html", "xml"]),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
