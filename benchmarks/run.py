@@ -304,18 +304,16 @@ class SizeRun:
         equivalent = all(flag in help_text for flag in EQUIVALENT_FLAGS)
         if self.peers:
             self.export_peers()
-        # Every stage's cost, from cold; the full builds with and without flags are timed
-        # alike, so the differences hold.
-        for _, flag in OPTIONAL_STAGES:
-            if flag in help_text:
-                for _ in range(repeat):
-                    self.cold_build(self.step(f"full build {flag}"), [*extra, flag])
-        # Full builds interleaved, litdigest's equivalent build, each peer, litdigest's
-        # default build, so that whatever else the machine is doing weighs on all alike.
-        # The default build comes last: the warm build and the rebuilds start from its
-        # site and caches.
+        # Cold full builds interleaved — without each optional stage (whose cost is the
+        # difference), litdigest's equivalent build, each peer, litdigest's default build —
+        # so that whatever else the machine is doing weighs on all of them alike. The
+        # default build comes last: the warm build and the rebuilds start from its site and
+        # caches.
         summary = ""
         for _ in range(repeat):
+            for _, flag in OPTIONAL_STAGES:
+                if flag in help_text:
+                    self.cold_build(self.step(f"full build {flag}"), [*extra, flag])
             if equivalent:
                 self.cold_build(self.step(EQUIVALENT), [*extra, *EQUIVALENT_FLAGS])
             for peer in self.peers:
