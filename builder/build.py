@@ -295,7 +295,8 @@ def load_content(
         problems += topic_problems(config.saved_feeds, taxonomy.slugs, config.path or "site.yaml")
     if config is None or listings is None or taxonomy is None or notes is None:
         raise ContentError([])
-    records_key = digest(*(memo.file_key(listing.path) for listing in listings))
+    # Every listing was read from a regular file, so each has a key.
+    records_key = digest(*(memo.file_key(listing.path) or "" for listing in listings))
     return Content(config, listings, taxonomy, notes, content_dir.absolute(), records_key)
 
 
@@ -348,7 +349,7 @@ def assemble_site(
     site_key = digest(repr(content.config), *sorted(known))
     notes = []
     for note in content.notes:
-        key = digest(site_key, str(note.path), memo.file_key(note.path), repr(note))
+        key = digest(site_key, str(note.path), memo.file_key(note.path) or "", repr(note))
         made, found = memo.get(
             "note", key, partial(_note_input_alone, note, content, set(papers), known)
         )

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -50,10 +51,18 @@ class Memo:
         self.misses = 0
         self._file_keys: dict[Path, str] = {}
 
-    def file_key(self, path: Path) -> str:
-        """A key for one input file: its name and bytes (read once per build)."""
+    def file_key(self, path: Path, limit: int | None = None) -> str | None:
+        """A key for one input file: its name and bytes (read once per build). None for
+        anything but a regular file of at most `limit` bytes: the step reading it reports
+        that, and a FIFO must not be opened (it would wait for a writer)."""
         key = self._file_keys.get(path)
         if key is None:
+            try:
+                found = os.stat(path)
+            except OSError:
+                return None
+            if not stat.S_ISREG(found.st_mode) or (limit is not None and found.st_size > limit):
+                return None
             key = self._file_keys[path] = digest(str(path), path.read_bytes())
         return key
 

@@ -14,7 +14,7 @@ from builder import arxiv
 from builder.errors import ContentError, ProblemList
 from builder.memo import Memo
 from builder.pickling import pickled_by_fields
-from builder.yamlio import LineDict, load_yaml_file
+from builder.yamlio import MAX_FILE_BYTES, LineDict, load_yaml_file
 
 LINK_KINDS = ("code", "project", "model", "dataset", "space", "other")
 KNOWN_KEYS = (
@@ -92,7 +92,9 @@ def load_day_listings(papers_dir: Path, memo: Memo | None = None) -> tuple[DayLi
         if path.name.startswith(".") or path.suffix not in (".yaml", ".yml"):
             continue
         try:
-            listing = memo.get("day-file", memo.file_key(path), partial(load_day_file, path))
+            key = memo.file_key(path, MAX_FILE_BYTES)
+            load = partial(load_day_file, path)
+            listing = load() if key is None else memo.get("day-file", key, load)
         except ContentError as error:
             problems.extend(error.problems)
             continue
