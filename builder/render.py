@@ -108,6 +108,9 @@ class Renderer:
         self.env = jinja2.Environment(
             loader=loader,
             bytecode_cache=bytecode_cache,
+            # A build's templates do not change while it runs (serve makes a new Renderer
+            # for every rebuild): no stat of every template file each time it is used.
+            auto_reload=False,
             autoescape=jinja2.select_autoescape(["html", "xml"]),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
