@@ -273,7 +273,7 @@ def results_markdown(results: dict, plot: Path | None = None) -> str:
     head = ["target", "papers", "measured", "result"]
     lines += ["### Targets", "", *_table(head, rows, align=["---", "---:", "---:", "---"])]
     lines.append(_linear_row(results))
-    lines += ["", _fit_text(results)]
+    lines += ["", _fit_text(results), "", _growth_text(results)]
     if plot is not None:
         lines += ["", f"![Build time against N]({plot.as_posix()})"]
     lines += ["", _machine_text(results)]
@@ -311,7 +311,8 @@ def _stage_tables(results: Results) -> list[str]:
     lines += [
         "",
         "Stages of each build (seconds; `litdigest build --timings`, of the run reported "
-        "above; the rest of a step's time is starting Python and importing):",
+        "above; the rest of a step's time is starting Python, importing, and what no stage "
+        "covers, such as reading the build manifest):",
         "",
     ]
     rows = [
@@ -335,6 +336,43 @@ def _linear_row(results: Results) -> str:
     verdict = "PASS" if k <= LINEAR_EXPONENT else "FAIL"
     sizes = " → ".join(f"{int(n):,}" for n in largest)
     return f"| {label} | {sizes} | k = {k:.2f} | {verdict} |"
+
+
+_GROWTH_STEPS = (
+    "full build",
+    EQUIVALENT,
+    WARM,
+    "no-change rebuild",
+    "one note edited",
+    "new day: rebuild",
+)
+
+
+def _growth_text(results: Results) -> str:
+    """k of time ∝ N^k between the two largest sizes, for each build step and for each
+    stage of the cold full build: which part of the cost grows faster than N."""
+    if len(results) < 2:
+        return ""
+    (small, first), (large, second) = sorted(results.items(), key=_size)[-2:]
+    scale = math.log(int(large) / int(small))
+
+    def k(before: float | None, after: float | None) -> str | None:
+        if not before or not after or before < 0.05:
+            return None
+        return f"{math.log(after / before) / scale:.2f}"
+
+    steps = [
+        f"{step} {found}"
+        for step in _GROWTH_STEPS
+        if (found := k(seconds(first, step), seconds(second, step)))
+    ]
+    before, after = stage_lines(first, "full build"), stage_lines(second, "full build")
+    stages = [f"{name} {found}" for name in after if (found := k(before.get(name), after[name]))]
+    text = f"Growth between {int(small):,} and {int(large):,} papers (k of time ∝ N^k): "
+    text += "; ".join(steps) if steps else "—"
+    if stages:
+        text += ". Stages of the cold full build: " + "; ".join(stages)
+    return text + "."
 
 
 def _fit_text(results: Results) -> str:
