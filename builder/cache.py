@@ -4,15 +4,16 @@ work.
 The manifest (JSON under `.cache/build/`, one per output folder) records a fingerprint of
 every input and, per output file, its hash, size, modification time and, for pages, the key of
 what it was rendered from. A page whose render key is unchanged, and whose file in the
-current site still has the recorded size and time, is linked into the new site instead of
-rendered; any other file whose bytes are unchanged is linked instead of rewritten. A
-missing, unreadable, damaged or foreign manifest is ignored: the cost is a full build, never a
-wrong site.
+current site still has the recorded size and time, is kept instead of rendered; any other
+file whose bytes are unchanged is kept instead of rewritten (builder.output). A missing,
+unreadable, damaged or foreign manifest is ignored: the cost is a full build, never a wrong
+site. Slow steps' results are kept apart, in the memo (builder.memo).
 """
 
 from __future__ import annotations
 
 import copyreg
+import functools
 import hashlib
 import io
 import json
@@ -67,8 +68,10 @@ def fingerprint(paths: Iterable[Path], options: object) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def code_fingerprint() -> str:
-    """The builder's own source: a change to it changes every render key."""
+    """The builder's own source: a change to it changes every render key and memo key.
+    Read once per process: the code running does not change while it runs."""
     digest = hashlib.sha256()
     for path in sorted(_BUILDER_DIR.rglob("*.py")):
         digest.update(path.read_bytes())
@@ -131,11 +134,6 @@ class RenderKeys:
                 digest = hashlib.sha256(pickle.dumps(card, protocol=5)).digest()
             known = self._cards[id(card)] = (card, digest)
         return bytes, (known[1],)
-
-
-def render_key(salt: str, template: str, meta: object, view: object) -> str:
-    """One page's render key (RenderKeys makes many faster)."""
-    return RenderKeys(salt).key(template, meta, view)
 
 
 def load_manifest(path: Path) -> Manifest | None:

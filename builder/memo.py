@@ -18,7 +18,7 @@ import os
 import pickle
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -34,10 +34,6 @@ def digest(*parts: bytes | str) -> str:
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.hexdigest()
-
-
-def digest_of_texts(texts: Iterable[str]) -> str:
-    return digest(*texts)
 
 
 class Memo:

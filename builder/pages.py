@@ -161,11 +161,11 @@ def make_pages(site: SiteData, search: bool = False) -> SitePages:
     """Every HTML page of the site, each with the view its template receives; the search
     page only when `search` (the build indexes the site). Paper pages are made when asked
     for (PaperPages)."""
-    note_counts: dict[str, int] = {}
+    notes_by_paper: dict[str, list[NoteCard]] = {}
     for note in site.notes:
         for paper_id in note.papers:
-            note_counts[paper_id] = note_counts.get(paper_id, 0) + 1
-    cards = _Cards(site, note_counts)
+            notes_by_paper.setdefault(paper_id, []).append(note.card)
+    cards = _Cards(site, {paper_id: len(found) for paper_id, found in notes_by_paper.items()})
     topic_order = [topic.slug for topic in site.topics]
     day_views = _day_views(site, cards, topic_order)
     pages = [_home_page(site, day_views), _archive_page(site), _topics_index_page(site, cards)]
@@ -211,7 +211,7 @@ def make_pages(site: SiteData, search: bool = False) -> SitePages:
             "404 page",
         )
     )
-    return SitePages(before, PaperPages(site, cards), pages)
+    return SitePages(before, PaperPages(site, cards, notes_by_paper), pages)
 
 
 class SitePages(Sequence[Page]):
@@ -456,14 +456,11 @@ def _topic_pages(site: SiteData, cards: _Cards) -> list[Page]:
 class PaperPages:
     """One page per paper, each made when asked for."""
 
-    def __init__(self, site: SiteData, cards: _Cards):
+    def __init__(self, site: SiteData, cards: _Cards, notes_by_paper: Mapping[str, list[NoteCard]]):
         self._site = site
         self._cards = cards
         self._ids = list(site.papers)
-        self._notes: dict[str, list[NoteCard]] = {}
-        for note in site.notes:
-            for paper_id in note.papers:
-                self._notes.setdefault(paper_id, []).append(note.card)
+        self._notes = notes_by_paper
         self._topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
         self._metas: list[PageMeta] | None = None
         self._card_digests: dict[str, bytes] = {}
