@@ -1,10 +1,18 @@
-"""Related papers: TF-IDF cosine similarity of title and abstract, top five per paper.
+"""Related papers: TF-IDF similarity of title and abstract, top five per paper.
 
-Computed once per build for every paper, in bounded time and memory at 100k papers:
+Computed once per build for every paper, in time and memory linear in the number of papers:
 
 - each paper is represented by its TERMS_PER_PAPER most distinctive words (highest TF-IDF
-  weight), so the common words that would make every paper touch every other drop out and
-  the similarity matrix stays sparse;
+  weight), so the common words that would make every paper touch every other drop out;
+- a word counts towards at most POSTINGS papers, those it weighs most in (ties: the smaller
+  id): paper A's score for paper B sums A's weight times B's over the words they share
+  that have B among their POSTINGS. A word in thousands of papers says little about which
+  of them are alike, yet papers keep such words among their heaviest when the corpus is
+  large (or holds many near-copies), and every pair sharing one would have to be scored:
+  the work grew with the square of the number of papers. Bounded posting lists cap each
+  paper's candidates at TERMS_PER_PAPER * POSTINGS, whatever the corpus size. Where no
+  kept word is in more than POSTINGS papers (the default site's most common is in 25)
+  the score is the cosine of the two papers' vectors, as before;
 - rows are scored in blocks, one sparse matrix product per block, and each block keeps only
   its top k per row before the next block is scored.
 """
@@ -23,11 +31,13 @@ if TYPE_CHECKING:
 
 RELATED_LIMIT = 5
 TERMS_PER_PAPER = 32
+# A word counts towards at most this many papers: those it weighs most in (ties: smaller id).
+POSTINGS = 100
 # Scores are rounded to this many decimals before ranking, so float noise never decides an
 # order: scores equal to the sixth decimal are ties, and ties go to the smaller id.
 SCORE_SCALE = 10**6
 # Rows per block are chosen so a block's products stay under this many entries even if
-# every paper were alike (a dense block); typical blocks are a hundred times smaller.
+# every row met its bound of candidates; typical blocks are several times smaller.
 BLOCK_ENTRIES = 20_000_000
 # A row's k-th best among its first SAMPLE candidates bounds its true k-th best from below,
 # so candidates under that bound are dropped before anything is sorted.
@@ -56,14 +66,15 @@ def related_indices(texts: list[str], limit: int = RELATED_LIMIT) -> list[tuple[
     vectors = tfidf_vectors(texts)
     if vectors is None:
         return [() for _ in texts]
-    transposed = vectors.T.tocsr()
+    postings = heaviest(vectors.T.tocsr(), POSTINGS)
     groups = duplicate_groups(texts)
     count = len(texts)
-    block = max(1, min(count, BLOCK_ENTRIES // count))
+    # A row's products touch at most POSTINGS papers per word it keeps.
+    block = max(1, min(count, BLOCK_ENTRIES // min(count, TERMS_PER_PAPER * POSTINGS)))
     found: list[tuple[int, ...]] = []
     for start in range(0, count, block):
         rows = np.arange(start, min(count, start + block))
-        scores = (vectors[start : start + block] @ transposed).tocsr()
+        scores = (vectors[start : start + block] @ postings).tocsr()
         found += top_k(scores, rows, groups, limit)
     return found
 
@@ -71,7 +82,6 @@ def related_indices(texts: list[str], limit: int = RELATED_LIMIT) -> list[tuple[
 def tfidf_vectors(texts: list[str], terms: int = TERMS_PER_PAPER) -> csr_matrix | None:
     """Unit-length TF-IDF rows keeping each text's `terms` heaviest words; None if no words."""
     import numpy as np
-    from scipy.sparse import csr_matrix
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
@@ -86,19 +96,27 @@ def tfidf_vectors(texts: list[str], terms: int = TERMS_PER_PAPER) -> csr_matrix 
         matrix = vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # no words at all: every text empty or stop words
         return None
+    result: csr_matrix = normalize(heaviest(matrix, terms), copy=False)
+    return result
+
+
+def heaviest(matrix: csr_matrix, count: int) -> csr_matrix:
+    """The matrix with only each row's `count` largest entries; ties go to the smaller column."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
     matrix.sort_indices()
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     # Within each row, heaviest first (ties by column, so the cut is deterministic).
     order = np.lexsort((-matrix.data, rows))  # stable: ties keep column order
     rank = np.arange(len(order)) - matrix.indptr[rows[order]]
     keep = np.zeros(len(order), dtype=bool)
-    keep[order[rank < terms]] = True
+    keep[order[rank < count]] = True
     pruned = csr_matrix(
         (np.where(keep, matrix.data, 0), matrix.indices, matrix.indptr), shape=matrix.shape
     )
     pruned.eliminate_zeros()
-    result: csr_matrix = normalize(pruned, copy=False)
-    return result
+    return pruned
 
 
 def top_k(

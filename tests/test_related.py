@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from builder import related
+from builder.build import prepare_site
 from builder.grouping import Paper
 from builder.records import Record
 from builder.related import related_indices, related_papers, tfidf_vectors
@@ -29,21 +31,34 @@ PAPERS = [
 ]
 
 
-def brute_force(texts: list[str], limit: int) -> list[tuple[int, ...]]:
-    """The same ranking computed the slow, obvious way: every pair, then sort."""
+def brute_force(texts: list[str], limit: int, postings: int | None = None) -> list[tuple[int, ...]]:
+    """The same ranking computed the slow, obvious way: every pair, then sort. With
+    `postings`, a word counts only towards the `postings` papers it weighs most in."""
     vectors = tfidf_vectors(texts)
     assert vectors is not None
     dense = vectors.toarray().astype(np.float64)
+    counted = dense.copy()
+    if postings is not None:
+        for word in range(dense.shape[1]):
+            having = [row for row in range(len(texts)) if dense[row, word] > 0]
+            best = sorted(having, key=lambda row: (-vectors[row, word], row))[:postings]
+            counted[[row for row in having if row not in best], word] = 0
     groups = related.duplicate_groups(texts)
     result = []
     for row in range(len(texts)):
         scored = [
-            (-round(float(dense[row] @ dense[col]) * related.SCORE_SCALE), col)
+            (-round(float(dense[row] @ counted[col]) * related.SCORE_SCALE), col)
             for col in range(len(texts))
             if groups[col] != groups[row]
         ]
         result.append(tuple(col for key, col in sorted(scored) if key < 0)[:limit])
     return result
+
+
+def default_site_papers() -> list[Paper]:
+    """The default site's papers, loaded as a build loads them."""
+    _, _, site = prepare_site(Path(__file__).parents[1] / "content", None, False)
+    return list(site.papers.values())
 
 
 def synthetic_texts(count: int, seed: int = 7) -> list[str]:
@@ -123,3 +138,60 @@ def test_each_paper_keeps_only_its_heaviest_terms():
     assert vectors is not None
     assert vectors[0].nnz == 10
     assert np.isclose(np.linalg.norm(vectors[0].toarray()), 1.0)
+
+
+def test_a_common_word_counts_only_towards_the_papers_it_weighs_most_in(monkeypatch):
+    """Ten papers share one word and nothing else: unbounded, each is related to all the
+    others through it; with posting lists of three, only to the first three (equal weights:
+    the smaller ids), so a word in many papers no longer makes them all candidates."""
+    texts = [f"shared alone{index}" for index in range(10)]
+    texts += [f"filler{index} padding{index}" for index in range(12)]  # keeps df under max_df
+    found = related_indices(texts, 5)
+    assert found[7] == (0, 1, 2, 3, 4)
+    monkeypatch.setattr(related, "POSTINGS", 3)
+    found = related_indices(texts, 5)
+    assert found[7] == (0, 1, 2)
+    assert found[0] == (1, 2)
+    assert all(set(found[row]) <= {0, 1, 2} for row in range(10))
+    assert found[10:] == [()] * 12
+
+
+@pytest.mark.parametrize(("postings", "block_entries"), [(1, 10**9), (3, 10**9), (5, 300)])
+def test_bounded_posting_lists_agree_with_brute_force(monkeypatch, postings, block_entries):
+    monkeypatch.setattr(related, "POSTINGS", postings)
+    monkeypatch.setattr(related, "BLOCK_ENTRIES", block_entries)
+    texts = synthetic_texts(120)
+    assert related_indices(texts, 5) == brute_force(texts, 5, postings)
+
+
+def test_no_word_of_the_default_site_reaches_the_bound():
+    """The bound leaves small sites' scores plain cosines: the default site's most common
+    kept word is far under POSTINGS (so its related papers are as before the bound)."""
+    texts = [f"{p.record.title}\n{p.record.abstract}" for p in default_site_papers()]
+    vectors = tfidf_vectors(texts)
+    assert vectors is not None
+    assert len(texts) > 200
+    assert np.bincount(vectors.indices).max() < related.POSTINGS
+
+
+def test_near_copies_rank_first_despite_shared_codenames(monkeypatch):
+    """The benchmark corpus in small: bases copied many times, each copy renamed with
+    codename words that copies of other bases share. With small posting lists, a copy's
+    best match is still a copy of its own base."""
+    monkeypatch.setattr(related, "POSTINGS", 4)
+    bases = [
+        "Diffusion samplers in few steps. We distil a sampler into a student network.",
+        "Dense retrieval for long queries. Retrievers fail when queries grow long.",
+        "Tomato gardens in sunny climates. Watering schedules decide the harvest.",
+        "Protein folding with language models. Sequences predict structure well.",
+    ]
+    colours = ["amber", "azure", "coral", "ivory", "jade", "olive"]
+    texts, base_of = [], []
+    for copy in range(12):
+        for number, base in enumerate(bases):
+            name = f"{colours[copy % 6]} {colours[(copy + number) % 6]}bird"
+            texts.append(f"{name}: {base} We call the system {name}.")
+            base_of.append(number)
+    for row, found in enumerate(related_indices(texts, 5)):
+        assert found, row
+        assert base_of[found[0]] == base_of[row], (row, found)
