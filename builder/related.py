@@ -20,6 +20,8 @@ Computed once per build for every paper, in time and memory linear in the number
 from __future__ import annotations
 
 import unicodedata
+from array import array
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,41 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy.sparse import csr_matrix
 
+# Bytes that are no word character (\\w: letters, digits, underscore) become spaces; UTF-8
+# bytes of other characters (128 and over) are left as they are.
+ASCII_SEPARATORS = bytes(
+    code if code >= 128 or chr(code).isalnum() or chr(code) == "_" else ord(" ")
+    for code in range(256)
+)
+# scikit-learn's English stop words (BSD-3-Clause; from the Glasgow Information Retrieval
+# Group's list), which the related papers have always left out.
+STOP_WORDS_TEXT = """
+    a about above across after afterwards again against all almost alone along already
+    also although always am among amongst amoungst amount an and another any anyhow
+    anyone anything anyway anywhere are around as at back be became because become
+    becomes becoming been before beforehand behind being below beside besides between
+    beyond bill both bottom but by call can cannot cant co con could couldnt cry de
+    describe detail do done down due during each eg eight either eleven else elsewhere
+    empty enough etc even ever every everyone everything everywhere except few fifteen
+    fifty fill find fire first five for former formerly forty found four from front full
+    further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred i ie if in inc indeed
+    interest into is it its itself keep last latter latterly least less ltd made many
+    may me meanwhile might mill mine more moreover most mostly move much must my myself
+    name namely neither never nevertheless next nine no nobody none noone nor not
+    nothing now nowhere of off often on once one only onto or other others otherwise our
+    ours ourselves out over own part per perhaps please put rather re same see seem
+    seemed seeming seems serious several she should show side since sincere six sixty so
+    some somehow someone something sometime sometimes somewhere still such system take
+    ten than that the their them themselves then thence there thereafter thereby
+    therefore therein thereupon these they thick thin third this those though three
+    through throughout thru thus to together too top toward towards twelve twenty two un
+    under until up upon us very via was we well were what whatever when whence whenever
+    where whereafter whereas whereby wherein whereupon wherever whether which while
+    whither who whoever whole whom whose why will with within without would yet you your
+    yours yourself yourselves
+"""
+STOP_WORDS = frozenset(STOP_WORDS_TEXT.split())
 RELATED_LIMIT = 5
 TERMS_PER_PAPER = 32
 # A word counts towards at most this many papers: those it weighs most in (ties: smaller id).
@@ -60,7 +97,7 @@ def related_indices(texts: list[str], limit: int = RELATED_LIMIT) -> list[tuple[
     """For each text, the indices of the `limit` most similar others (ties: lower index)."""
     if len(texts) < 2 or limit < 1:
         return [() for _ in texts]
-    # scikit-learn takes about a second to import: only builds that relate papers pay it.
+    # NumPy and SciPy take a tenth of a second to import: only builds relating papers pay it.
     import numpy as np
 
     vectors = tfidf_vectors(texts)
@@ -81,23 +118,98 @@ def related_indices(texts: list[str], limit: int = RELATED_LIMIT) -> list[tuple[
 
 def tfidf_vectors(texts: list[str], terms: int = TERMS_PER_PAPER) -> csr_matrix | None:
     """Unit-length TF-IDF rows keeping each text's `terms` heaviest words; None if no words."""
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
-
-    vectorizer = TfidfVectorizer(
-        stop_words="english",
-        sublinear_tf=True,
-        dtype=np.float32,
-        # A word in most papers tells nothing about which papers are alike.
-        max_df=0.5 if len(texts) >= 20 else 1.0,
-    )
-    try:
-        matrix = vectorizer.fit_transform(texts).tocsr()
-    except ValueError:  # no words at all: every text empty or stop words
+    matrix = tfidf_matrix(texts, max_share=0.5 if len(texts) >= 20 else 1.0)
+    if matrix is None:
         return None
-    result: csr_matrix = normalize(heaviest(matrix, terms), copy=False)
-    return result
+    matrix.sort_indices()
+    return unit_rows(heaviest(matrix, terms))
+
+
+def tfidf_matrix(texts: list[str], max_share: float) -> csr_matrix | None:
+    """Unit-length TF-IDF rows, bit for bit scikit-learn's TfidfVectorizer(stop_words=
+    "english", sublinear_tf=True, dtype=float32, max_df=max_share): words of two or more
+    letters or digits, lowercased, columns in alphabetical order, idf = ln((n+1)/(df+1))+1.
+    Words in more than `max_share` of the texts are left out: they tell nothing about which
+    papers are alike. None if no word is left. (Written here because importing scikit-learn
+    took 1.3 s, and its pure-Python counting loop most of the rest.)"""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    vocabulary: defaultdict[bytes, int] = defaultdict()
+    vocabulary.default_factory = vocabulary.__len__  # a new word gets the next number
+    words, counts = array("q"), array("q")
+    lengths = np.empty(len(texts) + 1, dtype=np.int64)
+    lengths[0] = 0
+    separators = _Separators()
+    for row, text in enumerate(texts):
+        # Counter keeps first-seen order: entries are summed in that order when normed,
+        # as scikit-learn does.
+        counted = Counter(word_runs(text, separators))
+        words.extend(map(vocabulary.__getitem__, counted))
+        counts.extend(counted.values())
+        lengths[row + 1] = len(counted)
+    names = [name.decode() for name in vocabulary]
+    word_ids = np.frombuffer(words, dtype=np.int64)
+    frequency = np.bincount(word_ids, minlength=len(names))
+    # Runs of one character and stop words are counted like words, then left out here.
+    kept = np.fromiter(
+        (len(name) > 1 and name not in STOP_WORDS for name in names), bool, len(names)
+    )
+    kept &= frequency <= max_share * len(texts)
+    if not kept.any():
+        return None
+    order = sorted(np.flatnonzero(kept).tolist(), key=names.__getitem__)
+    column = np.full(len(names), -1, dtype=np.int64)
+    column[order] = np.arange(len(order))
+    keep = kept[word_ids]
+    indices = column[word_ids[keep]].astype(np.int32)
+    indptr = np.concatenate([[0], np.cumsum(keep)])[np.cumsum(lengths)]
+    data = np.frombuffer(counts, dtype=np.int64)[keep].astype(np.float32)
+    smoothed = frequency[order].astype(np.float32) + np.float32(1.0)
+    idf = np.full_like(smoothed, len(texts) + 1) / smoothed
+    np.log(idf, out=idf)
+    idf += np.float32(1.0)
+    np.log(data, out=data)
+    data += np.float32(1.0)
+    data *= idf[indices]
+    shape = (len(texts), len(order))
+    return unit_rows(csr_matrix((data, indices, indptr.astype(np.int32)), shape=shape))
+
+
+def word_runs(text: str, separators: dict[int, int]) -> list[bytes]:
+    """The lowercased text's maximal runs of word characters (what the regular expression
+    \\w+ finds: letters, digits, underscore), in UTF-8. As fast as Python splits text: a
+    byte table for ASCII text, `separators` (a str.translate table) for the rest."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered.encode().translate(ASCII_SEPARATORS).split()
+    return lowered.translate(separators).encode().split()
+
+
+class _Separators(dict[int, int]):
+    """A str.translate table that turns each character no word can hold into a space."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        self[code] = code if char.isalnum() or char == "_" else ord(" ")
+        return self[code]
+
+
+def unit_rows(matrix: csr_matrix) -> csr_matrix:
+    """The matrix with rows scaled to unit length, in place, rounding as scikit-learn's
+    normalize does: squares in float32, summed in stored order in float64."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    squares = (matrix.data * matrix.data).astype(np.float64)
+    # A product with a vector of ones adds each row's entries one after another, in order.
+    ones = np.ones(matrix.shape[1])
+    sums = csr_matrix((squares, matrix.indices, matrix.indptr), shape=matrix.shape) @ ones
+    norms = np.sqrt(sums)
+    norms[norms == 0] = 1.0
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    matrix.data[:] = (matrix.data.astype(np.float64) / norms[rows]).astype(np.float32)
+    return matrix
 
 
 def heaviest(matrix: csr_matrix, count: int) -> csr_matrix:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -195,3 +196,63 @@ def test_near_copies_rank_first_despite_shared_codenames(monkeypatch):
     for row, found in enumerate(related_indices(texts, 5)):
         assert found, row
         assert base_of[found[0]] == base_of[row], (row, found)
+
+
+AWKWARD_TEXTS = [
+    "Über-große Modelle: café, naïve & co-training (3D, 10⁵ steps, ½ the cost)",
+    "İSTANBUL ΣΟΦΙΑ ΟΔΟΣ Σ ς — ‘quoted’ “words” and x_y snake_case __dunder__",
+    "中文 字符 mixed with English; emoji 😀 split😀words; tab\tand\u00a0no-break space",
+    "a b c I x y: one-letter words, Ǆemal ǅ ǆ, ß ẞ, Ⅻ roman ⅻ, ٣٤ arabic digits",
+    "lone surrogate \ud800 between words, zero\u200bwidth, soft\u00adhyphen",
+    "",
+    "the and of",  # stop words only
+]
+
+
+def test_word_runs_are_the_words_scikit_learn_finds():
+    separators = related._Separators()
+    for text in AWKWARD_TEXTS + [p.record.abstract for p in PAPERS]:
+        runs = [run.decode() for run in related.word_runs(text, separators)]
+        expected = re.findall(r"(?u)\b\w\w+\b", text.lower())
+        assert [run for run in runs if len(run) > 1] == expected, text
+
+
+@pytest.mark.parametrize("kind", ["synthetic", "awkward", "default site"])
+def test_tfidf_is_bit_for_bit_scikit_learns(kind):
+    """The TF-IDF rows were scikit-learn's before it was no longer imported: the same words,
+    columns and float32 values to the last bit, so related papers did not change."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = {
+        "synthetic": synthetic_texts(300),
+        "awkward": AWKWARD_TEXTS * 3 + synthetic_texts(20),
+        "default site": [f"{p.record.title}\n{p.record.abstract}" for p in default_site_papers()],
+    }[kind]
+    max_share = 0.5 if len(texts) >= 20 else 1.0
+    ours = related.tfidf_matrix(texts, max_share)
+    theirs = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, dtype=np.float32, max_df=max_share
+    ).fit_transform(texts)
+    assert ours is not None
+    ours.sort_indices()
+    theirs.sort_indices()
+    assert ours.shape == theirs.shape
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert ours.data.dtype == np.float32
+    assert np.array_equal(ours.data.view(np.int32), theirs.data.view(np.int32))
+
+
+def test_stop_words_are_scikit_learns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    assert related.STOP_WORDS == ENGLISH_STOP_WORDS
+
+
+def test_words_in_more_than_the_share_are_left_out():
+    texts = ["common alpha", "common beta", "common gamma", "delta epsilon"]
+    matrix = related.tfidf_matrix(texts, max_share=0.5)
+    assert matrix is not None
+    assert matrix.shape == (4, 5)  # alpha beta gamma delta epsilon: "common" is in 3 of 4
+    assert related.tfidf_matrix(texts, max_share=1.0).shape == (4, 6)
+    assert related.tfidf_matrix(["the", "a b c"], max_share=1.0) is None
