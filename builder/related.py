@@ -76,9 +76,6 @@ SCORE_SCALE = 10**6
 # Rows per block are chosen so a block's products stay under this many entries even if
 # every row met its bound of candidates; typical blocks are several times smaller.
 BLOCK_ENTRIES = 20_000_000
-# A row's k-th best among its first SAMPLE candidates bounds its true k-th best from below,
-# so candidates under that bound are dropped before anything is sorted.
-SAMPLE = 64
 
 
 def related_papers(
@@ -258,19 +255,24 @@ def top_k(
 
 
 def _candidates(scores: csr_matrix, needed: int) -> np.ndarray:
-    """Positions in `scores.data` that may be in their row's top `needed`: a row's
-    `needed`-th best among its first SAMPLE entries is a lower bound of its true one, so
-    everything under that bound (less a rounding margin) is left out before sorting."""
+    """Positions in `scores.data` that may be in their row's top `needed`: entries under
+    their row's `needed`-th best score (less a rounding margin) are left out before
+    sorting. That score comes from a partial sort of the rows padded to the longest, whose
+    length is bounded (TERMS_PER_PAPER * POSTINGS), so the padding is too."""
     import numpy as np
 
-    data, starts, ends = scores.data, scores.indptr[:-1], scores.indptr[1:]
-    if needed > SAMPLE or not len(data):
+    data, indptr = scores.data, scores.indptr
+    lengths = np.diff(indptr)
+    width = int(lengths.max(initial=0))
+    if needed >= width:
         return np.arange(len(data))
-    slots = starts[:, None] + np.arange(SAMPLE)[None, :]
-    sample = np.where(slots < ends[:, None], data[np.minimum(slots, len(data) - 1)], -1.0)
-    bound = np.partition(sample, SAMPLE - needed, axis=1)[:, SAMPLE - needed]
-    threshold = np.repeat(bound - 1.0 / SCORE_SCALE, ends - starts).astype(data.dtype)
-    return np.flatnonzero(data >= threshold)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    padded = np.full((len(lengths), width), -1.0, dtype=data.dtype)
+    padded[rows, np.arange(len(data)) - indptr[rows]] = data
+    padded.partition(width - needed, axis=1)
+    # Scores within a millionth of the bound may round to the same value: kept.
+    bound = padded[:, width - needed].astype(np.float64) - 2.0 / SCORE_SCALE
+    return np.flatnonzero(data >= bound[rows])
 
 
 def _largest_group(groups: np.ndarray) -> int:

@@ -123,14 +123,14 @@ def test_no_papers_one_paper_and_no_words():
     assert related_indices(["the and", "of the"], 5) == [(), ()]
 
 
-@pytest.mark.parametrize(("block_entries", "sample"), [(10**9, 64), (200, 64), (200, 10), (50, 2)])
-def test_blocks_and_the_candidate_bound_agree_with_brute_force(monkeypatch, block_entries, sample):
-    """Small blocks (many products) and a tiny sample (the bound cuts a lot, or is skipped
-    when the limit exceeds it) must give exactly the brute-force ranking."""
+@pytest.mark.parametrize("block_entries", [10**9, 200, 50])
+@pytest.mark.parametrize("limit", [1, 5, 40, 200])
+def test_blocks_and_the_candidate_bound_agree_with_brute_force(monkeypatch, block_entries, limit):
+    """Small blocks (many products), and limits from one (the bound cuts the most) to more
+    than any row's entries (the bound is skipped) give exactly the brute-force ranking."""
     monkeypatch.setattr(related, "BLOCK_ENTRIES", block_entries)
-    monkeypatch.setattr(related, "SAMPLE", sample)
     texts = synthetic_texts(120)
-    assert related_indices(texts, 5) == brute_force(texts, 5)
+    assert related_indices(texts, limit) == brute_force(texts, limit)
 
 
 def test_each_paper_keeps_only_its_heaviest_terms():
