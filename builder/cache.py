@@ -16,19 +16,20 @@ import copyreg
 import functools
 import hashlib
 import io
-import json
 import os
 import pickle
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import orjson
+
 import builder
 from builder.output import FileRecord, intact
 from builder.render import Theme
 from builder.views import PaperCard
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _BUILDER_DIR = Path(builder.__file__).resolve().parent
 
 
@@ -139,10 +140,10 @@ class RenderKeys:
 def load_manifest(path: Path) -> Manifest | None:
     """The manifest, or None when it is missing or cannot be trusted."""
     try:
-        check, _, text = path.read_text(encoding="utf-8").partition("\n")
+        check, _, text = path.read_bytes().partition(b"\n")
         if check != _checksum(text):
             return None
-        body = json.loads(text)
+        body = orjson.loads(text)
         if body["version"] != CACHE_VERSION:
             return None
         files = {
@@ -154,23 +155,24 @@ def load_manifest(path: Path) -> Manifest | None:
         return None
 
 
-def manifest_text(manifest: Manifest) -> str:
+def manifest_text(manifest: Manifest) -> bytes:
     """The manifest as saved: a line with the checksum of the JSON below it, so damage is
-    detected before the JSON is even read."""
+    detected before the JSON is even read. JSON through orjson: at 100,000 papers the
+    manifest names 400,000 files, and the standard library takes seconds over it."""
     body = {
         "version": CACHE_VERSION,
         "inputs": manifest.inputs,
         "files": {
-            name: [record.sha, record.size, record.mtime_ns, record.render_key]
+            name: (record.sha, record.size, record.mtime_ns, record.render_key)
             for name, record in sorted(manifest.files.items())
         },
     }
-    text = json.dumps(body)
-    return f"{_checksum(text)}\n{text}"
+    text = orjson.dumps(body)
+    return _checksum(text) + b"\n" + text
 
 
-def _checksum(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def _checksum(text: bytes) -> bytes:
+    return hashlib.sha256(text).hexdigest().encode()
 
 
 def up_to_date(previous: Manifest | None, inputs: str, site: Path) -> bool:

@@ -218,7 +218,7 @@ class SiteWriter:
         """The current site's file at a claimed `path` is the new one too."""
         self.record(path, replace(self.previous[path], render_key=key), False)
 
-    def commit(self, manifest: tuple[Path, str] | None = None) -> str:
+    def commit(self, manifest: tuple[Path, bytes] | None = None) -> str:
         """Put the new site in place; returns how: "swap" or "journal".
 
         `manifest` is the build cache's record of the new site and where it goes: it is
@@ -236,12 +236,16 @@ class SiteWriter:
         how = "journal" if journal and changes <= JOURNAL_SHARE * len(self.files) else "swap"
         try:
             if how == "journal":
-                plan = _Journal(self.staging.name, sorted(self.staged), deleted, manifest)
+                # The journal names the new record, written beside the old one's place: at
+                # 100,000 papers the record is tens of megabytes, too much to copy into it.
+                pending = _write_pending(manifest)
+                plan = _Journal(self.staging.name, sorted(self.staged), deleted, pending)
                 _write_atomically(journal_path(self.out_dir), plan.text())
                 plan.replay(self.out_dir)
             else:
                 self._swap()
-                _write_manifest(manifest)
+                if manifest is not None:
+                    _write_manifest(_write_pending(manifest))
         except BaseException as error:
             self.discard()
             if isinstance(error, OSError):
@@ -297,14 +301,14 @@ class _Journal:
     staging: str  # the staging folder's name, beside the site
     moves: list[str]  # staged files to rename into the site
     deletes: list[str]  # files of the old site that the new one has not
-    manifest: tuple[Path, str] | None
+    manifest: tuple[Path, Path] | None  # the cache's record of the site: where, and where it waits
 
     def text(self) -> str:
         body = {
             "staging": self.staging,
             "moves": self.moves,
             "deletes": self.deletes,
-            "manifest": [str(self.manifest[0]), self.manifest[1]] if self.manifest else None,
+            "manifest": [str(path) for path in self.manifest] if self.manifest else None,
         }
         check = sha(json.dumps(body, sort_keys=True).encode())
         return json.dumps({"check": check, "body": body})
@@ -322,7 +326,7 @@ class _Journal:
                 str(body["staging"]),
                 [str(p) for p in body["moves"]],
                 [str(p) for p in body["deletes"]],
-                (Path(manifest[0]), str(manifest[1])) if manifest else None,
+                (Path(manifest[0]), Path(manifest[1])) if manifest else None,
             )
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
@@ -403,16 +407,30 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def _write_manifest(manifest: tuple[Path, str] | None) -> None:
-    """The build cache only saves time: a cache folder that cannot be written costs the
-    next build its shortcuts, never this build its site."""
+def _write_pending(manifest: tuple[Path, bytes] | None) -> tuple[Path, Path] | None:
+    """The cache's record of the new site, written beside its place to be renamed there once
+    the site is in place; None if it cannot be written. Not synced: the record carries its own
+    checksum, so a damaged one is ignored (builder.cache), which costs a full build."""
+    if manifest is None:
+        return None
+    path, data = manifest
+    pending = path.with_name(path.name + ".next")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pending.write_bytes(data)
+    except OSError:
+        return None
+    return path, pending
+
+
+def _write_manifest(manifest: tuple[Path, Path] | None) -> None:
+    """Put the pending record in its place, if there is one. The build cache only saves
+    time: a cache folder that cannot be written costs the next build its shortcuts, never
+    this build its site."""
     if manifest is None:
         return
-    try:
-        manifest[0].parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(manifest[0], manifest[1])
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        os.replace(manifest[1], manifest[0])
 
 
 # -- the output folder and the swap -----------------------------------------------------------

@@ -132,7 +132,7 @@ def test_a_commit_killed_halfway_is_finished_by_recover(tmp_path, monkeypatch, m
         writer.add(OutputFile(path, data, "t"))
     monkeypatch.setattr(output.os, "replace", dying_replace)
     with pytest.raises(SystemExit):
-        writer.commit((manifest, "the new record"))
+        writer.commit((manifest, b"the new record"))
     monkeypatch.setattr(output.os, "replace", real_replace)
     assert not manifest.exists(), "the old record goes first"
     if moves_done == 0:  # killed before the journal was in place: the old site, untouched
@@ -140,6 +140,7 @@ def test_a_commit_killed_halfway_is_finished_by_recover(tmp_path, monkeypatch, m
         assert _tree(out) == OLD | {MARKER: output.MARKER_TEXT}
         return
     assert journal_path(out).exists()
+    assert b"the new record" not in journal_path(out).read_bytes(), "named, not copied"
     # Every file is whole: old or new bytes, never a mix within one file.
     for path, data in _tree(out).items():
         assert data in (OLD.get(path), NEW.get(path), output.MARKER_TEXT), path
