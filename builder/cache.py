@@ -27,7 +27,7 @@ import orjson
 import builder
 from builder.output import FileRecord, intact
 from builder.render import Theme
-from builder.views import PaperCard
+from builder.views import CardSlot, PaperCard
 
 CACHE_VERSION = 3
 _BUILDER_DIR = Path(builder.__file__).resolve().parent
@@ -105,8 +105,11 @@ class RenderKeys:
         from (builder.pages), which then stands for the card without pickling it."""
         self.salt = salt.encode()
         self._card_inputs = card_inputs
-        self._cards: dict[int, tuple[PaperCard, bytes]] = {}  # by id; the card kept alive
-        self._table = copyreg.dispatch_table | {PaperCard: self._card_digest}
+        self._cards: dict[int, tuple[PaperCard | CardSlot, bytes]] = {}  # by id, kept alive
+        self._table = copyreg.dispatch_table | {
+            PaperCard: self._card_digest,
+            CardSlot: self._card_digest,
+        }
 
     def key(self, template: str, meta: object, view: object) -> str:
         buffer = io.BytesIO()
@@ -126,10 +129,15 @@ class RenderKeys:
         digest.update(inputs)
         return digest.hexdigest()
 
-    def _card_digest(self, card: PaperCard) -> tuple[type[bytes], tuple[bytes]]:
+    def _card_digest(self, card: PaperCard | CardSlot) -> tuple[type[bytes], tuple[bytes]]:
+        """A card, or the slot standing for it (builder.views.CardSlot), as its digest: the
+        same bytes either way, so a page's key does not depend on whether its cards were made."""
         known = self._cards.get(id(card))
         if known is None or known[0] is not card:
-            if self._card_inputs is not None:
+            if isinstance(card, CardSlot):
+                assert self._card_inputs is not None, "slots are keyed by their card's inputs"
+                digest = self._card_inputs(card.paper_id)
+            elif self._card_inputs is not None:
                 digest = self._card_inputs(card.id)
             else:
                 digest = hashlib.sha256(pickle.dumps(card, protocol=5)).digest()

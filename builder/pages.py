@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import pickle
 import re
-from collections.abc import Mapping, Sequence
-from typing import overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import cast, overload
 
 from builder.api import api_page
 from builder.arxiv import arxiv_id, pdf_url
@@ -56,6 +58,7 @@ from builder.repo_links import edit_url, new_note_url
 from builder.subscription_pages import saved_feed_pages
 from builder.views import (
     ArchiveView,
+    CardSlot,
     DayView,
     FeedListing,
     FeedsView,
@@ -119,12 +122,23 @@ class _Cards:
         self._topics = {t.slug: TopicRef(t.slug, t.name, topic_path(t.slug)) for t in site.topics}
         self._note_counts = note_counts
         self._cache: dict[str, PaperCard] = {}
+        self._slots: dict[str, CardSlot] = {}
 
     def topic(self, slug: str) -> TopicRef:
         return self._topics[slug]
 
     def note_count(self, paper_id: str) -> int:
         return self._note_counts.get(paper_id, 0)
+
+    def slot(self, paper_id: str) -> PaperCard:
+        """A stand-in for a paper's card in a list page's view (CardSlot), filled with the
+        card when the page is rendered; typed as the card it stands for."""
+        found = self._slots.get(paper_id)
+        if found is None:
+            if paper_id not in self._site.papers:
+                raise KeyError(paper_id)
+            found = self._slots[paper_id] = CardSlot(paper_id)
+        return cast(PaperCard, found)
 
     def paper(self, paper_id: str) -> PaperCard:
         card = self._cache.get(paper_id)
@@ -189,11 +203,11 @@ def make_pages(site: SiteData, search: bool = False) -> SitePages:
     ]
     pages += _topic_pages(site, cards)
     pages += category_pages(
-        site.categories, site.papers, site.days, site.config.topic_page_size, cards.paper
+        site.categories, site.papers, site.days, site.config.topic_page_size, cards.slot
     )
     before = pages
-    pages = saved_feed_pages(site, cards.paper)
-    pages += digest_pages(site.days, site.papers, site.topics, cards.topic, cards.paper)
+    pages = saved_feed_pages(site, cards.slot)
+    pages += digest_pages(site.days, site.papers, site.topics, cards.topic, cards.slot)
     pages.append(api_page(site))
     pages += _note_pages(site, cards)
     pages.append(
@@ -211,7 +225,7 @@ def make_pages(site: SiteData, search: bool = False) -> SitePages:
             "404 page",
         )
     )
-    return SitePages(before, PaperPages(site, cards, notes_by_paper), pages)
+    return SitePages(before, PaperPages(site, cards, notes_by_paper), pages, cards.paper)
 
 
 class SitePages(Sequence[Page]):
@@ -222,9 +236,16 @@ class SitePages(Sequence[Page]):
     held at once would take gigabytes.
     """
 
-    def __init__(self, before: list[Page], papers: PaperPages, after: list[Page]):
+    def __init__(
+        self,
+        before: list[Page],
+        papers: PaperPages,
+        after: list[Page],
+        card: Callable[[str], PaperCard],
+    ):
         self._before, self._papers, self._after = before, papers, after
         self._paper_end = len(before) + len(papers)
+        self._card = card
 
     def __len__(self) -> int:
         return self._paper_end + len(self._after)
@@ -236,6 +257,15 @@ class SitePages(Sequence[Page]):
     def __getitem__(self, index: int | slice) -> Page | Sequence[Page]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        where, at = self._locate(index)
+        if where is None:
+            return self._papers.page(at)
+        page = where[at]
+        return dataclasses.replace(page, view=_filled(page.view, self._card))
+
+    def unfilled(self, index: int) -> Page:
+        """Page `index` as made, its cards still slots (CardSlot): enough for its render key,
+        which names each card by what it is made from. None of its cards are made."""
         where, at = self._locate(index)
         return self._papers.page(at) if where is None else where[at]
 
@@ -278,6 +308,32 @@ class SitePages(Sequence[Page]):
         return self._after, index - self._paper_end
 
 
+def _filled(value: object, card: Callable[[str], PaperCard]) -> object:
+    """`value` with every CardSlot in it replaced by its card; views are frozen dataclasses
+    and tuples, so each one holding a slot is copied, and the others are returned as they are."""
+    kind = type(value)
+    if kind is CardSlot:
+        return card(cast(CardSlot, value).paper_id)
+    if kind is tuple:
+        items = cast(tuple[object, ...], value)
+        filled = tuple(_filled(item, card) for item in items)
+        return value if all(a is b for a, b in zip(filled, items, strict=True)) else filled
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field in _fields(type(value)):
+            before = getattr(value, field)
+            after = _filled(before, card)
+            if after is not before:
+                changes[field] = after
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+@functools.cache
+def _fields(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind) if field.init)
+
+
 def page_attachments(page: Page) -> list[OutputFile]:
     """The files made from a page's view beside it (see SitePages.attachments)."""
     if page.meta.kind != "paper":
@@ -295,7 +351,7 @@ def _day_views(site: SiteData, cards: _Cards, topic_order: list[str]) -> list[Da
             TopicSection(
                 cards.topic(group.slug),
                 f"topic-{group.slug}",
-                tuple(cards.paper(pid) for pid in group.paper_ids),
+                tuple(cards.slot(pid) for pid in group.paper_ids),
             )
             for group in groups
         )
@@ -430,7 +486,7 @@ def _topic_pages(site: SiteData, cards: _Cards) -> list[Page]:
                 cards.topic(topic.slug),
                 topic.description,
                 len(ids),
-                tuple(cards.paper(pid) for pid in chunk),
+                tuple(cards.slot(pid) for pid in chunk),
                 pagination,
                 feed,
                 chart=chart,
@@ -586,7 +642,7 @@ def _note_pages(site: SiteData, cards: _Cards) -> list[Page]:
         view = NoteView(
             note.card,
             note.body_html,
-            tuple(cards.paper(pid) for pid in note.papers if pid in site.papers),
+            tuple(cards.slot(pid) for pid in note.papers if pid in site.papers),
             tuple(cards.topic(slug) for slug in note.topics),
             edit_url(site.config, note.repo_path) if note.repo_path else None,
         )

@@ -132,6 +132,19 @@ class PaperCard:
 
 @pickled_by_fields
 @dataclass(frozen=True, slots=True)
+class CardSlot:
+    """Where a list page's view shows a paper's card until the page is rendered.
+
+    Day, topic and other list pages show every paper's card between them; making those
+    cards costs more than keying the pages. Their views are made with slots, keyed with each
+    slot standing for what its card is made from (builder.cache.RenderKeys), and filled with
+    the real cards only for a page that is rendered (builder.pages.SitePages)."""
+
+    paper_id: str
+
+
+@pickled_by_fields
+@dataclass(frozen=True, slots=True)
 class NoteCard:
     slug: str
     title: str
@@ -321,3 +334,7 @@ class SiteData:
     saved: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # paper id -> (topic slug, reasons) in the paper's topic order (builder.topics)
     reasons: Mapping[str, tuple[tuple[str, tuple[str, ...]], ...]] = field(default_factory=dict)
+    # A digest of everything `papers`, `days`, `topics`, `categories` and `saved` are made
+    # from besides the configuration (day files, taxonomy, topic pins); "" when unknown.
+    # Outputs made from those alone (the JSON API, most feeds) are kept while it holds.
+    papers_key: str = ""

@@ -118,18 +118,17 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
     for number in numbers:
         # A paper page is keyed by what its view is made from, so keeping it costs no view.
         inputs = job.pages.input_digest(number)
-        page = None
         if inputs is not None:
             key = job.keys.key_of_inputs(job.pages.template(number), inputs)
         else:
-            page = job.pages[number]
-            key = job.keys.key(page.template, page.meta, page.view)
+            unfilled = job.pages.unfilled(number)  # its cards are slots: none made to key it
+            key = job.keys.key(unfilled.template, unfilled.meta, unfilled.view)
         paths = [job.pages.meta(number).output_path, *job.pages.attachments(number)]
         kept = _kept(job, paths, key)
         if kept is not None:
             outcomes += kept
             continue
-        page = page or job.pages[number]
+        page = job.pages[number]
         made = [job.renderer.render_page(page), *page_attachments(page)]
         assert [file.path for file in made] == paths, "attachments as SitePages named them"
         for file in made:

@@ -14,9 +14,10 @@ from markupsafe import Markup
 
 from builder import views
 from builder.build import prepare_site
+from builder.cache import RenderKeys
 from builder.config import SiteConfig
 from builder.pages import make_pages
-from builder.views import PageMeta, PaperCard, TextPiece, TopicRef
+from builder.views import CardSlot, PageMeta, PaperCard, TextPiece, TopicRef
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 
@@ -25,6 +26,41 @@ def test_every_page_of_the_fixture_site_pickles_back_to_an_equal_view():
     site = prepare_site(FIXTURE, None, False)[2]
     for page in make_pages(site, search=True):
         assert pickle.loads(pickle.dumps((page.meta, page.view))) == (page.meta, page.view)
+
+
+def _slots_and_cards(value, found):
+    """Every CardSlot and PaperCard inside a view, by walking its dataclasses and tuples."""
+    if isinstance(value, (CardSlot, PaperCard)):
+        found.append(value)
+    elif isinstance(value, tuple):
+        for item in value:
+            _slots_and_cards(item, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _slots_and_cards(getattr(value, field.name), found)
+    return found
+
+
+def test_list_pages_are_keyed_without_making_cards_and_rendered_with_them():
+    site = prepare_site(FIXTURE, None, False)[2]
+    pages = make_pages(site, search=True)
+    keys = RenderKeys("salt", pages.card_inputs)
+    kinds = set()
+    for index in range(len(pages)):
+        if pages.input_digest(index) is not None:
+            continue  # a paper page: keyed by its inputs, made whole when rendered
+        unfilled, page = pages.unfilled(index), pages[index]
+        slots = _slots_and_cards(unfilled.view, [])
+        assert all(isinstance(item, CardSlot) for item in slots), page.meta.output_path
+        cards = _slots_and_cards(page.view, [])
+        assert [card.id for card in cards] == [slot.paper_id for slot in slots]
+        assert all(isinstance(card, PaperCard) for card in cards), "every slot is filled"
+        assert keys.key(page.template, page.meta, page.view) == keys.key(
+            unfilled.template, unfilled.meta, unfilled.view
+        ), "a card and its slot key alike"
+        if slots:
+            kinds.add(page.meta.kind)
+    assert {"home", "day", "topic", "note", "week"} <= kinds, kinds
 
 
 def test_a_view_pickles_as_its_constructor_call():
