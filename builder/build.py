@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -17,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from builder.api import SCHEMA_DIR, api_files
+from builder.api import SCHEMA_DIR, api_files, schema_bytes
 from builder.cache import (
     Manifest,
     cache_path,
@@ -33,7 +34,7 @@ from builder.cache import (
 from builder.categories import papers_in_category, site_categories
 from builder.config import SiteConfig, load_config
 from builder.errors import ContentError, Problem, display_path
-from builder.feeds import feed_files, make_feeds
+from builder.feeds import Feed, feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings, topic_counts
 from builder.lock import site_lock
 from builder.markdown import RenderedMarkdown, render_markdown, summary_text
@@ -42,7 +43,7 @@ from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
 from builder.output import OutputFile, SiteWriter, check_out_dir, recover, remove_leftovers
 from builder.pages import make_pages
-from builder.paths import note_path, paper_path, site_paths
+from builder.paths import API_SCHEMAS, note_path, paper_path, site_paths
 from builder.progress import Progress
 from builder.records import DayListing, load_day_listings
 from builder.related import related_papers
@@ -154,7 +155,7 @@ def build_site(
         salt = render_salt(theme, content.config, (search, related))
         writer = SiteWriter(site_dir, previous.files if previous is not None else None)
         try:
-            rendered, pages = render_site(site, renderer, writer, salt, progress, jobs)
+            rendered, pages = render_site(site, renderer, writer, salt, progress, jobs, memo)
             bundle: dict[str, Path] = {}
             search_cache = _CacheFolder(search_cache_path(project_dir, out_dir))
             if search:
@@ -372,6 +373,7 @@ def assemble_site(
             lambda: match_saved_feeds(content.config.saved_feeds, papers, days),
         ),
         reasons=page_reasons(assignments, pins, content.notes),
+        papers_key=digest(classified_key, repr(content.config.saved_feeds)),
     )
 
 
@@ -430,12 +432,14 @@ def render_site(
     salt: str = "",
     progress: Progress | None = None,
     jobs: int | None = None,
+    memo: Memo | None = None,
 ) -> tuple[int, int]:
     """Every file of the site through `writer`: pages, feeds, sitemap, robots.txt and
     static assets. Returns how many pages were rendered afresh and how many there are.
 
     A page whose render key (`salt` and its view) is the one the current site's file was
-    recorded with, and whose file is intact, is kept as it is (builder.workers).
+    recorded with, and whose file is intact, is kept as it is (builder.workers); so is a
+    feed or an API file whose inputs are unchanged. `memo` keeps feed items between builds.
     """
     progress = progress or Progress()
     with progress.stage("pages"):
@@ -443,14 +447,17 @@ def render_site(
     with progress.stage("render", total=len(pages)) as stage:
         rendered = render_pages(pages, renderer, salt, writer, stage.advance, jobs)
     with progress.stage("feeds"):
-        feeds = make_feeds(site, renderer.render_fragment)
+        remember = _remembered(memo, salt) if salt and memo is not None else None
+        feeds = make_feeds(site, renderer.render_fragment, remember)
+        kept = _KeptFiles(writer)
         for feed in feeds:
-            for file in feed_files(feed, site.config):
-                writer.add(file)
+            make = partial(feed_files, feed, site.config)
+            kept.add(_feed_key(salt, feed), f"feed {feed.ref.rss}", make)
         writer.add(opml_file(feeds, site.config))
     with progress.stage("data"):
-        for file in api_files(site):
-            writer.add(file)
+        schemas = (schema_bytes(name) for name in API_SCHEMAS)
+        api_key = digest(salt, "api", site.papers_key, *schemas) if salt and site.papers_key else ""
+        kept.add(api_key, "the JSON API", partial(api_files, site))
         metas = (pages.meta(index) for index in range(len(pages)))
         indexable = [meta for meta in metas if meta.indexable]
         sitemap = renderer.render_text("sitemap.xml", pages=indexable)
@@ -459,6 +466,46 @@ def render_site(
         for file in renderer.static_files():
             writer.add(file)
     return rendered, len(pages)
+
+
+def _remembered(memo: Memo, salt: str) -> Callable[[str, str, Callable[[], T]], T]:
+    """`memo.get` with the theme and configuration (`salt`) added to every key."""
+
+    def remember(kind: str, key: str, make: Callable[[], T]) -> T:
+        return memo.get(kind, digest(salt, key), make)
+
+    return remember
+
+
+def _feed_key(salt: str, feed: Feed) -> str:
+    """What a feed's files are made from: the feed (at most `feed_items` entries) and `salt`."""
+    return digest(salt, pickle.dumps(feed, protocol=5)) if salt else ""
+
+
+class _KeptFiles:
+    """Files of the current site by the key they were made from (non-page files: feeds, the
+    API), so that files whose key is unchanged are kept without being made again."""
+
+    def __init__(self, writer: SiteWriter):
+        self._writer = writer
+        self._by_key: dict[str, list[str]] = {}
+        for path, record in writer.previous.items():
+            if record.render_key:
+                self._by_key.setdefault(record.render_key, []).append(path)
+
+    def add(self, key: str, source: str, make: Callable[[], list[OutputFile]]) -> None:
+        """The files `make` returns, made from `key`: the current site's are kept without
+        making them while every file recorded with `key` is intact. A key names everything
+        its files are made from (builder code included), so they would be the same files."""
+        writer = self._writer
+        kept = self._by_key.get(key, []) if key else []
+        if kept and all(writer.reusable(path, key) for path in kept):
+            for path in kept:
+                writer.claim(path, source)
+                writer.keep(path, key)
+            return
+        for file in make():
+            writer.add(file, key)
 
 
 def note_pins(notes: Iterable[Note]) -> dict[str, tuple[Pin, ...]]:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 from feedgen.feed import FeedGenerator
 
 from builder.categories import papers_in_category
 from builder.config import SiteConfig
 from builder.digests import week_items
-from builder.grouping import papers_in_topic
+from builder.grouping import Day, Paper, papers_in_topic
 from builder.output import OutputFile
 from builder.paths import (
     NOTES,
@@ -28,10 +29,34 @@ from builder.paths import (
     topic_feed,
     topic_path,
 )
-from builder.views import FeedRef, SiteData
+from builder.views import FeedRef, SiteData, TopicInfo
 
 # Renders a named fragment template with the given view into HTML with absolute URLs.
 FragmentRenderer = Callable[[str, object], str]
+T = TypeVar("T")
+# remember(kind, key, make): make()'s result, kept between builds under `key` (and the
+# site's configuration and theme, which the caller adds); builder.memo.Memo.get's shape.
+Remember = Callable[[str, str, Callable[[], T]], T]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSite:
+    """What a feed item's template sees of the site as `site`: the papers and what groups
+    them, never the notes, so that items made from papers are kept while only notes change."""
+
+    config: SiteConfig
+    papers: Mapping[str, Paper]
+    days: tuple[Day, ...]
+    topics: tuple[TopicInfo, ...]
+    categories: tuple[TopicInfo, ...]
+
+    @classmethod
+    def of(cls, site: SiteData) -> FeedSite:
+        return cls(site.config, site.papers, site.days, site.topics, site.categories)
+
+
+def _always_make(kind: str, key: str, make: Callable[[], T]) -> T:
+    return make()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +77,17 @@ class Feed:
     entries: tuple[FeedEntry, ...]  # newest first, already limited
 
 
-def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
-    """The whole-site feed, one feed per topic, the notes feed and one per arXiv category."""
+def make_feeds(
+    site: SiteData, render: FragmentRenderer, remember: Remember[object] | None = None
+) -> list[Feed]:
+    """The whole-site feed, one feed per topic, the notes feed and one per arXiv category.
+
+    What is made from the papers alone (their feeds, and the days' items of the site feed)
+    is taken from `remember` while `site.papers_key` is unchanged: a note edited at 100,000
+    papers must not render a thousand feed items again."""
     config = site.config
     limit = config.feed_items
-    paper_entries = _PaperEntries(site, render)
+    keep = remember if remember is not None and site.papers_key else _always_make
     note_entries = [
         FeedEntry(
             note.card.url_path,
@@ -67,16 +98,9 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
         )
         for note in site.notes
     ]
-    day_entries = [
-        FeedEntry(
-            day_path(day.date),
-            f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
-            day.date,
-            f"{len(day.paper_ids)} papers",
-            render("feed_day.html", {"site": site, "day": day}),
-        )
-        for day in reversed(site.days[-limit:])
-    ]
+    day_entries = cast(
+        list[FeedEntry], keep("feed-days", site.papers_key, lambda: _day_entries(site, render))
+    )
     site_entries = _newest_first(day_entries + note_entries[:limit])[:limit]
     feeds = [
         Feed(SITE_FEED, config.title, config.description, "", tuple(site_entries)),
@@ -88,8 +112,31 @@ def make_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
             tuple(_newest_first(note_entries)[:limit]),
         ),
     ]
+    made = keep("feeds-of-papers", site.papers_key, lambda: _paper_feeds(site, render))
+    return feeds + cast(list[Feed], made)
+
+
+def _day_entries(site: SiteData, render: FragmentRenderer) -> list[FeedEntry]:
+    """The site feed's items for the newest days: each day's papers by topic."""
+    return [
+        FeedEntry(
+            day_path(day.date),
+            f"Papers of {day.date:%B} {day.date.day}, {day.date.year}",
+            day.date,
+            f"{len(day.paper_ids)} papers",
+            render("feed_day.html", {"site": FeedSite.of(site), "day": day}),
+        )
+        for day in reversed(site.days[-site.config.feed_items :])
+    ]
+
+
+def _paper_feeds(site: SiteData, render: FragmentRenderer) -> list[Feed]:
+    """The feeds made of papers alone: per topic, per category, per saved search, weekly."""
+    config = site.config
+    paper_entries = _PaperEntries(site, render)
+    feeds = []
     for topic in site.topics:
-        ids = papers_in_topic(topic.slug, site.papers, site.days)[:limit]
+        ids = papers_in_topic(topic.slug, site.papers, site.days)[: config.feed_items]
         entries = paper_entries(ids)
         feeds.append(
             Feed(
@@ -110,6 +157,7 @@ class _PaperEntries:
 
     def __init__(self, site: SiteData, render: FragmentRenderer):
         self._site = site
+        self._feed_site = FeedSite.of(site)
         self._render = render
         self._made: dict[str, FeedEntry] = {}
 
@@ -125,7 +173,7 @@ class _PaperEntries:
                 paper.record.title,
                 paper.first_listed,
                 _summary(paper.record.abstract),
-                self._render("feed_paper.html", {"site": self._site, "paper": paper}),
+                self._render("feed_paper.html", {"site": self._feed_site, "paper": paper}),
             )
             self._made[paper_id] = entry
         return entry
@@ -172,7 +220,7 @@ def _weekly(site: SiteData, render: FragmentRenderer) -> Feed:
             f"{item.paper_count} papers in {len(item.groups)} topics, "
             f"{item.period.start:%B} {item.period.start.day} to "
             f"{item.period.end:%B} {item.period.end.day}, {item.period.end.year}",
-            render("feed_week.html", {"site": site, "week": item}),
+            render("feed_week.html", {"site": FeedSite.of(site), "week": item}),
         )
         for item in week_items(site.days, site.papers, site.topics, site.config.feed_items)
     )

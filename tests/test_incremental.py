@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from builder import build, feeds
 from builder.build import build_site
 from builder.cache import cache_path
 from tests.test_golden import FIXTURE
@@ -70,6 +71,11 @@ NEW_DAY = (
     "    abstract: Dense retrieval again, with embedding tricks.\n"
 )
 
+FEED_DAY = (
+    "{% for paper_id in day.paper_ids %}<p>{{ site.papers[paper_id].record.title }} in "
+    "{{ site.config.title }}</p>{% endfor %}"
+)
+
 EDITS: list[tuple[str, Edit]] = [
     ("note added", write("content/notes/gardening.md", NEW_NOTE)),
     ("note changed", replace_in("content/notes/gardening.md", "A note on", "Some words on")),
@@ -89,6 +95,9 @@ EDITS: list[tuple[str, Edit]] = [
     ("topic rules changed", replace_in("content/topics.yaml", "      - embedding\n", "")),
     ("theme template changed", write("mytheme/templates/robots.txt", "User-agent: *\n")),
     ("theme override removed", delete("mytheme/templates/robots.txt")),
+    # Feed items are kept between builds: a template of theirs must still reach every feed.
+    ("feed item template added", write("mytheme/templates/feed_day.html", FEED_DAY)),
+    ("feed item override removed", delete("mytheme/templates/feed_day.html")),
     ("config changed", replace_in("content/site.yaml", "title: Fixture Digest", "title: Another")),
     ("nothing changed", lambda project: None),
 ]
@@ -108,6 +117,28 @@ def test_every_edit_builds_what_a_clean_build_builds(project: Path):
         elif name in ("note changed", "record edited", "title edited"):
             assert 0 < summary.rendered < summary.pages, f"{name}: {summary}"
             assert summary.written < len(tree(site)), f"{name}: unchanged files rewritten"
+
+
+def test_a_note_edit_makes_no_feed_of_papers_and_no_api_file(project: Path, monkeypatch):
+    content, site = project / "content", project / "site"
+    build_site(content, out_dir=site, search=False)
+    made: list[str] = []
+    real_feed_files, real_paper_feeds = build.feed_files, feeds._paper_feeds
+    monkeypatch.setattr(build, "api_files", lambda site: made.append("api") or [])
+    monkeypatch.setattr(
+        build,
+        "feed_files",
+        lambda feed, config: made.append(feed.ref.rss) or real_feed_files(feed, config),
+    )
+    monkeypatch.setattr(
+        feeds, "_paper_feeds", lambda *args: made.append("paper feeds") or real_paper_feeds(*args)
+    )
+    replace_in("content/notes/why-retrieval-is-hard.md", "A footnote.", "A footnote, edited.")(
+        project
+    )
+    build_site(content, out_dir=site, search=False)
+    assert sorted(made) == ["feed.xml", "notes/feed.xml"], "only the feeds with notes"
+    assert "edited" in (site / "notes" / "feed.xml").read_text()
 
 
 def test_unchanged_files_keep_their_inode(project: Path):
