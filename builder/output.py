@@ -91,7 +91,10 @@ def _plain_path(path: str) -> bool:
     """A relative path already in normal form: no empty, `.` or `..` part, no backslash."""
     if not path or path[0] == "/" or path[-1] == "/" or "\\" in path or "//" in path:
         return False
-    return "." not in path or all(part not in (".", "..") for part in path.split("/"))
+    if "." not in path:
+        return True
+    wrapped = f"/{path}/"  # a part "." or ".." is then "/./" or "/../" (there is no "//")
+    return "/./" not in wrapped and "/../" not in wrapped
 
 
 def check_output_paths(files: Iterable[OutputFile]) -> dict[str, OutputFile]:

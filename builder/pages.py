@@ -7,7 +7,7 @@ import functools
 import hashlib
 import pickle
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import cast, overload
 
 from builder.api import api_page
@@ -273,10 +273,6 @@ class SitePages(Sequence[Page]):
         where, at = self._locate(index)
         return self._papers.meta(at) if where is None else where[at].meta
 
-    def source(self, index: int) -> str:
-        where, at = self._locate(index)
-        return self._papers.source(at) if where is None else where[at].source
-
     def template(self, index: int) -> str:
         where, at = self._locate(index)
         return "paper.html" if where is None else where[at].template
@@ -291,10 +287,25 @@ class SitePages(Sequence[Page]):
         where, at = self._locate(index)
         return self._papers.input_digest(at) if where is None else None
 
-    def attachments(self, index: int) -> tuple[str, ...]:
-        """Files made from the page's view beside it: a paper's citation files."""
+    def paths(self, index: int) -> list[str]:
+        """The page's file and the files made from its view beside it (attachments: a
+        paper's citation files)."""
         where, at = self._locate(index)
-        return self._papers.attachments(at) if where is None else ()
+        if where is None:
+            return [self._papers.meta(at).output_path, *self._papers.attachments(at)]
+        return [where[at].meta.output_path]
+
+    def outputs(self) -> Iterator[tuple[str, list[str], str]]:
+        """Each page's source, files (its own and its attachments') and template, in order:
+        what claiming every path needs, without locating each page by number."""
+        for page in self._before:
+            yield page.source, [page.meta.output_path], page.template
+        papers = self._papers
+        for at in range(len(papers)):
+            paths = [papers.meta(at).output_path, *papers.attachments(at)]
+            yield papers.source(at), paths, "paper.html"
+        for page in self._after:
+            yield page.source, [page.meta.output_path], page.template
 
     def _locate(self, index: int) -> tuple[list[Page] | None, int]:
         if index < 0:
@@ -335,7 +346,7 @@ def _fields(kind: type) -> tuple[str, ...]:
 
 
 def page_attachments(page: Page) -> list[OutputFile]:
-    """The files made from a page's view beside it (see SitePages.attachments)."""
+    """The files made from a page's view beside it (see SitePages.paths)."""
     if page.meta.kind != "paper":
         return []
     return citation_files([page.view.citation])
@@ -518,6 +529,10 @@ class PaperPages:
         self._ids = list(site.papers)
         self._notes = notes_by_paper
         self._topic_feeds = {topic.slug: topic_feed(topic) for topic in site.topics}
+        # name -> (its place among the site's categories, its feed)
+        self._category_feeds = {
+            c.name: (i, category_feed(c)) for i, c in enumerate(site.categories)
+        }
         self._metas: list[PageMeta] | None = None
         self._card_digests: dict[str, bytes] = {}
         self._shared: bytes | None = None
@@ -580,8 +595,9 @@ class PaperPages:
         site = self._site
         paper = site.papers[self._ids[index]]
         feeds = tuple(self._topic_feeds[slug] for slug in paper.topics)
+        known = self._category_feeds
         feeds += tuple(
-            category_feed(c) for c in site.categories if c.name in paper.record.categories
+            feed for _, feed in sorted(known[n] for n in set(paper.record.categories) if n in known)
         )
         return PageMeta(
             "paper",

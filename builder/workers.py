@@ -72,12 +72,10 @@ def render_pages(
     """
     global _job
     templates = set()
-    for index in range(len(pages)):
-        source = pages.source(index)
-        writer.claim(pages.meta(index).output_path, source)
-        for path in pages.attachments(index):
+    for source, paths, template in pages.outputs():
+        for path in paths:
             writer.claim(path, source)
-        templates.add(pages.template(index))
+        templates.add(template)
     for template in sorted(templates):  # template errors surface here, and the workers
         renderer.template(template)  # inherit the compiled templates
     workers = jobs if jobs is not None else available_cores()
@@ -123,7 +121,7 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
         else:
             unfilled = job.pages.unfilled(number)  # its cards are slots: none made to key it
             key = job.keys.key(unfilled.template, unfilled.meta, unfilled.view)
-        paths = [job.pages.meta(number).output_path, *job.pages.attachments(number)]
+        paths = job.pages.paths(number)
         kept = _kept(job, paths, key)
         if kept is not None:
             outcomes += kept

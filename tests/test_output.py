@@ -2,6 +2,7 @@
 
 import os
 import posixpath
+from pathlib import PurePosixPath
 
 import pytest
 from hypothesis import given
@@ -210,3 +211,48 @@ def test_relative_url_agrees_with_relpath(from_folders, from_file, to_folders, t
     page_folder = "/" + "".join(f"{folder}/" for folder in from_folders)
     resolved = posixpath.normpath(posixpath.join(page_folder, relative))
     assert resolved.rstrip("/") == ("/" + to_path).rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "a/b.html",
+        "papers/2509.01234/index.html",
+        ".well-known/x",
+        "a/.b/c",
+        "a/..b/c",
+        "a/b..",
+        "a/./b",
+        "./a",
+        "a/.",
+        ".",
+        "a/../b",
+        "..",
+        "../a",
+        "a/..",
+        "a//b",
+        "/a",
+        "a/",
+        "a\\b",
+        "",
+    ],
+)
+def test_the_fast_path_check_agrees_with_the_full_one(path):
+    """check_path takes a shortcut for paths already in normal form; it must answer as the
+    full check does, for every path."""
+    _check_path_agrees(path)
+
+
+@given(st.text(alphabet="a./\\", max_size=10))
+def test_the_fast_path_check_agrees_on_any_path(path):
+    _check_path_agrees(path)
+
+
+def _check_path_agrees(path: str) -> None:
+    pure = PurePosixPath(path)
+    refused = pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path
+    if refused:
+        with pytest.raises(ContentError):
+            output.check_path(path, "t")
+    else:
+        assert output.check_path(path, "t") == pure.as_posix()

@@ -63,6 +63,19 @@ def test_list_pages_are_keyed_without_making_cards_and_rendered_with_them():
     assert {"home", "day", "topic", "note", "week"} <= kinds, kinds
 
 
+def test_every_page_names_its_source_files_and_template_alike_both_ways():
+    site = prepare_site(FIXTURE, None, False)[2]
+    pages = make_pages(site, search=True)
+    outputs = list(pages.outputs())
+    assert len(outputs) == len(pages)
+    for index, (source, paths, template) in enumerate(outputs):
+        page = pages[index]
+        assert (source, template) == (page.source, page.template)
+        assert paths == pages.paths(index) and paths[0] == page.meta.output_path
+        assert template == pages.template(index) and page.meta == pages.meta(index)
+    assert any(len(paths) == 3 for _, paths, _ in outputs), "papers' citation files"
+
+
 def test_a_view_pickles_as_its_constructor_call():
     assert TextPiece("a", None).__reduce__() == (TextPiece, ("a", None))
     meta = PageMeta("paper", "papers/x/", "X", "About X.")
