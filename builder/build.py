@@ -60,7 +60,7 @@ from builder.subscriptions import match_saved_feeds, topic_problems
 from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
 from builder.topics_why import page_reasons
-from builder.views import NoteCard, NoteInput, SiteData, TopicInfo
+from builder.views import NoteCard, NoteInput, PageMeta, SiteData, TopicInfo
 from builder.workers import render_pages
 
 T = TypeVar("T")
@@ -460,12 +460,16 @@ def render_site(
         kept.add(api_key, "the JSON API", partial(api_files, site))
         metas = (pages.meta(index) for index in range(len(pages)))
         indexable = [meta for meta in metas if meta.indexable]
-        sitemap = renderer.render_text("sitemap.xml", pages=indexable)
-        writer.add(OutputFile("sitemap.xml", sitemap, "sitemap"))
+        sitemap_key = digest(salt, "sitemap", pickle.dumps(indexable, protocol=5)) if salt else ""
+        kept.add(sitemap_key, "sitemap", partial(_sitemap, renderer, indexable))
         writer.add(OutputFile("robots.txt", renderer.render_text("robots.txt"), "robots.txt"))
         for file in renderer.static_files():
             writer.add(file)
     return rendered, len(pages)
+
+
+def _sitemap(renderer: Renderer, pages: list[PageMeta]) -> list[OutputFile]:
+    return [OutputFile("sitemap.xml", renderer.render_text("sitemap.xml", pages=pages), "sitemap")]
 
 
 def _remembered(memo: Memo, salt: str) -> Callable[[str, str, Callable[[], T]], T]:
