@@ -84,17 +84,26 @@ def render_pages(
     _job = _Job(pages, renderer, keys, writer.previous, writer.out_dir, writer.staging)
     rendered = 0
     try:
-        for outcomes in _outcomes(chunks, workers if len(pages) >= SERIAL_BELOW else 1):
+        for kept, outcomes in _outcomes(chunks, workers if len(pages) >= SERIAL_BELOW else 1):
+            for number in kept:
+                for path in pages.paths(number):
+                    writer.record(path, writer.previous[path], False)
             for outcome in outcomes:
                 writer.record(outcome.path, outcome.record, outcome.staged)
                 rendered += outcome.rendered
-            done(len(outcomes))
+            done(len(kept) + sum(outcome.rendered for outcome in outcomes))
     finally:
         _job = None
     return rendered
 
 
-def _outcomes(chunks: list[range], workers: int) -> Iterator[list[PageOutcome]]:
+# What a worker sends back for a chunk: the numbers of the pages kept as the current site
+# has them (their records are the recorded ones: only a number need travel), and the
+# outcome of each file of the pages rendered.
+ChunkResult = tuple[list[int], list[PageOutcome]]
+
+
+def _outcomes(chunks: list[range], workers: int) -> Iterator[ChunkResult]:
     if workers <= 1 or len(chunks) <= 1:
         yield from map(_render_chunk, chunks)
         return
@@ -109,9 +118,10 @@ def _outcomes(chunks: list[range], workers: int) -> Iterator[list[PageOutcome]]:
         gc.unfreeze()
 
 
-def _render_chunk(numbers: range) -> list[PageOutcome]:
+def _render_chunk(numbers: range) -> ChunkResult:
     job = _job
     assert job is not None, "render_pages sets the job before rendering"
+    kept: list[int] = []
     outcomes = []
     for number in numbers:
         # A paper page is keyed by what its view is made from, so keeping it costs no view.
@@ -122,9 +132,8 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
             unfilled = job.pages.unfilled(number)  # its cards are slots: none made to key it
             key = job.keys.key(unfilled.template, unfilled.meta, unfilled.view)
         paths = job.pages.paths(number)
-        kept = _kept(job, paths, key)
-        if kept is not None:
-            outcomes += kept
+        if _kept(job, paths, key):
+            kept.append(number)
             continue
         page = job.pages[number]
         made = [job.renderer.render_page(page), *page_attachments(page)]
@@ -138,20 +147,17 @@ def _render_chunk(numbers: range) -> list[PageOutcome]:
             except OSError as error:
                 raise write_error(error, job.site / file.path, job.site) from None
             outcomes.append(PageOutcome(file.path, record, staged, file is made[0]))
-    return outcomes
+    return kept, outcomes
 
 
-def _kept(job: _Job, paths: list[str], key: str) -> list[PageOutcome] | None:
-    """A page (and its attachments) as the current site has it, if all were made from
-    `key` and are intact."""
-    kept = []
+def _kept(job: _Job, paths: list[str], key: str) -> bool:
+    """Whether the current site's files of a page (and its attachments) were all made from
+    `key` and are intact: then they are the new site's, records and all."""
     for path in paths:
         before = job.previous.get(path)
         if before is None or before.render_key != key or not intact(job.site, path, before):
-            return None
-        record = FileRecord(before.sha, before.size, before.mtime_ns, key)
-        kept.append(PageOutcome(path, record, False, False))
-    return kept
+            return False
+    return True
 
 
 def _die_with_build() -> None:
