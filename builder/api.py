@@ -32,11 +32,13 @@ from builder.paths import (
     paper_path,
     topic_path,
 )
+from builder.pickling import pickled_by_fields
 from builder.views import Page, PageMeta, SiteData
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ApiFile:
     """One file of the API as the docs page lists it."""
@@ -46,6 +48,7 @@ class ApiFile:
     count: int  # papers in it
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ApiView:
     papers: ApiFile

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from builder.grouping import Day
+from builder.pickling import pickled_by_fields
 
 # The drawing's own units (its viewBox); the page scales it to the column's width.
 WIDTH = 600
@@ -23,6 +24,7 @@ TABLE_LIMIT = 60  # bars: more than this and the numbers are summed up, not tabl
 DAILY_SPAN = 92  # days: a longer site is charted by month on topic pages
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Bar:
     x: float
@@ -33,12 +35,14 @@ class Bar:
     value: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Tick:
     at: float  # x or y in the drawing
     label: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class BarChart:
     """A bar chart as plain numbers: the drawing, its axes and the words that describe it."""

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 
 from builder.grouping import Day, Paper, group_by_topic
 from builder.paths import SITE_FEED, WEEKS, WEEKS_FEED, month_path, week_path
+from builder.pickling import pickled_by_fields
 from builder.views import FeedRef, Page, PageMeta, PaperCard, TopicInfo, TopicRef, TopicSection
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Period:
     """An ISO week or a calendar month that has listing days."""
@@ -98,12 +100,14 @@ def topic_groups(
 # --- pages ----------------------------------------------------------------------------------
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PeriodLink:
     label: str
     url_path: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class PeriodSummary:
     """One week or month in the digests' index."""
@@ -115,6 +119,7 @@ class PeriodSummary:
     paper_count: int
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DigestView:
     """A week's or a month's page."""
@@ -132,6 +137,7 @@ class DigestView:
     feed: FeedRef | None  # the weekly-digest feed, on week pages
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DigestIndexView:
     weeks: tuple[PeriodSummary, ...]  # newest first
@@ -139,6 +145,7 @@ class DigestIndexView:
     feed: FeedRef
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class WeekItem:
     """What a weekly-digest feed item shows: the week and its papers by topic."""

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from builder.paths import SITE_FEED, saved_feed, saved_feed_path
+from builder.pickling import pickled_by_fields
 from builder.subscriptions import default_description, describe_rules
 from builder.views import FeedRef, Page, PageMeta, PaperCard, SiteData
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class SavedFeedView:
     title: str

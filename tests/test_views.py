@@ -12,7 +12,7 @@ import jinja2
 import pytest
 from markupsafe import Markup
 
-from builder import views
+from builder import api, charts, digests, subscription_pages, views
 from builder.build import prepare_site
 from builder.cache import RenderKeys
 from builder.config import SiteConfig
@@ -92,10 +92,12 @@ def test_views_differing_in_one_field_pickle_differently():
 
 
 def test_every_view_class_pickles_by_its_fields():
+    modules = (views, charts, digests, subscription_pages, api)
     classes = [
         value
-        for value in vars(views).values()
-        if isinstance(value, type) and value.__module__ == views.__name__
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__ == module.__name__
     ]
     assert classes
     for cls in classes:
