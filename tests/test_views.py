@@ -13,6 +13,7 @@ import pytest
 from markupsafe import Markup
 
 from builder import api, charts, digests, subscription_pages, views
+from builder import pages as pages_module
 from builder.build import prepare_site
 from builder.cache import RenderKeys
 from builder.config import SiteConfig
@@ -164,3 +165,13 @@ def test_the_cards_schema_org_data_is_what_the_template_made(authors, same_as):
     expected = env.from_string(JINJA_SCHOLARLY_ARTICLE).render(context)
     made = card.schema_article(config.absolute_url, config.title, same_as)
     assert env.from_string("{{ data|tojson }}").render(data=made) == expected
+
+
+def test_cards_kept_are_bounded_and_remade_alike(monkeypatch):
+    site = prepare_site(FIXTURE, None, False)[2]
+    monkeypatch.setattr(pages_module, "CARDS_KEPT", 2)
+    cards = make_pages(site)._papers._cards
+    ids = sorted(site.papers)[:4]
+    first = [cards.paper(pid) for pid in ids]
+    assert len(cards._cache) <= 2
+    assert [cards.paper(pid) for pid in ids] == first, "a card made again is the same card"
