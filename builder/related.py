@@ -134,7 +134,7 @@ def tfidf_matrix(texts: list[str], max_share: float) -> csr_matrix | None:
 
     vocabulary: defaultdict[bytes, int] = defaultdict()
     vocabulary.default_factory = vocabulary.__len__  # a new word gets the next number
-    words, counts = array("q"), array("q")
+    words, counts = array("i"), array("i")
     lengths = np.empty(len(texts) + 1, dtype=np.int64)
     lengths[0] = 0
     separators = _Separators()
@@ -146,7 +146,7 @@ def tfidf_matrix(texts: list[str], max_share: float) -> csr_matrix | None:
         counts.extend(counted.values())
         lengths[row + 1] = len(counted)
     names = [name.decode() for name in vocabulary]
-    word_ids = np.frombuffer(words, dtype=np.int64)
+    word_ids = np.frombuffer(words, dtype=np.int32)
     frequency = np.bincount(word_ids, minlength=len(names))
     # Runs of one character and stop words are counted like words, then left out here.
     kept = np.fromiter(
@@ -156,12 +156,13 @@ def tfidf_matrix(texts: list[str], max_share: float) -> csr_matrix | None:
     if not kept.any():
         return None
     order = sorted(np.flatnonzero(kept).tolist(), key=names.__getitem__)
-    column = np.full(len(names), -1, dtype=np.int64)
+    column = np.full(len(names), -1, dtype=np.int32)
     column[order] = np.arange(len(order))
-    keep = kept[word_ids]
-    indices = column[word_ids[keep]].astype(np.int32)
-    indptr = np.concatenate([[0], np.cumsum(keep)])[np.cumsum(lengths)]
-    data = np.frombuffer(counts, dtype=np.int64)[keep].astype(np.float32)
+    entries = np.flatnonzero(kept[word_ids])
+    indices = column[word_ids[entries]]
+    indptr = np.searchsorted(entries, np.cumsum(lengths)).astype(np.int32)
+    data = np.frombuffer(counts, dtype=np.int32)[entries].astype(np.float32)
+    del words, counts, word_ids, entries
     smoothed = frequency[order].astype(np.float32) + np.float32(1.0)
     idf = np.full_like(smoothed, len(texts) + 1) / smoothed
     np.log(idf, out=idf)
@@ -170,7 +171,7 @@ def tfidf_matrix(texts: list[str], max_share: float) -> csr_matrix | None:
     data += np.float32(1.0)
     data *= idf[indices]
     shape = (len(texts), len(order))
-    return unit_rows(csr_matrix((data, indices, indptr.astype(np.int32)), shape=shape))
+    return unit_rows(csr_matrix((data, indices, indptr), shape=shape))
 
 
 def word_runs(text: str, separators: dict[int, int]) -> list[bytes]:
@@ -210,17 +211,24 @@ def unit_rows(matrix: csr_matrix) -> csr_matrix:
 
 
 def heaviest(matrix: csr_matrix, count: int) -> csr_matrix:
-    """The matrix with only each row's `count` largest entries; ties go to the smaller column."""
+    """The matrix (of positive float32) with only each row's `count` largest entries; ties
+    go to the smaller column."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
     matrix.sort_indices()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    # Within each row, heaviest first (ties by column, so the cut is deterministic).
-    order = np.lexsort((-matrix.data, rows))  # stable: ties keep column order
-    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
-    keep = np.zeros(len(order), dtype=bool)
-    keep[order[rank < count]] = True
+    lengths = np.diff(matrix.indptr)
+    keep = np.repeat(lengths <= count, lengths)  # rows with few entries keep them all
+    crowded = np.flatnonzero(~keep)  # the others' entries, row after row
+    crowded_lengths = np.where(lengths > count, lengths, 0)
+    # One integer per entry orders rows, then weights down: positive float32 numbers order
+    # as their bit patterns do. The sort is stable, so ties keep column order.
+    key = np.repeat(np.arange(len(lengths), dtype=np.int64) << 32, crowded_lengths)
+    key -= matrix.data[crowded].view(np.int32)
+    order = np.argsort(key, kind="stable")
+    del key
+    starts = np.repeat(np.cumsum(crowded_lengths) - crowded_lengths, crowded_lengths)
+    keep[crowded[order[np.arange(len(order)) - starts < count]]] = True
     pruned = csr_matrix(
         (np.where(keep, matrix.data, 0), matrix.indices, matrix.indptr), shape=matrix.shape
     )

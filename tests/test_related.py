@@ -256,3 +256,18 @@ def test_words_in_more_than_the_share_are_left_out():
     assert matrix.shape == (4, 5)  # alpha beta gamma delta epsilon: "common" is in 3 of 4
     assert related.tfidf_matrix(texts, max_share=1.0).shape == (4, 6)
     assert related.tfidf_matrix(["the", "a b c"], max_share=1.0) is None
+
+
+def test_heaviest_keeps_each_rows_largest_ties_to_the_smaller_column():
+    from scipy.sparse import csr_matrix
+
+    rng = np.random.default_rng(3)
+    dense = rng.choice([0, 0, 0, 0.25, 0.5, 0.75, 3.0], size=(40, 30)).astype(np.float32)
+    dense[7] = 0  # an empty row
+    for count in (1, 2, 5, 30):
+        kept = related.heaviest(csr_matrix(dense), count).toarray()
+        for row in range(len(dense)):
+            best = sorted(np.flatnonzero(dense[row]), key=lambda col: (-dense[row, col], col))
+            expected = np.zeros_like(dense[row])
+            expected[best[:count]] = dense[row, best[:count]]
+            assert np.array_equal(kept[row], expected), (count, row)
