@@ -76,6 +76,8 @@ SCORE_SCALE = 10**6
 # Rows per block are chosen so a block's products stay under this many entries even if
 # every row met its bound of candidates; typical blocks are several times smaller.
 BLOCK_ENTRIES = 20_000_000
+# Each row's best candidates are bounded from its chunks of this many entries (_candidates).
+CHUNK = 16
 
 
 def related_papers(
@@ -263,24 +265,28 @@ def top_k(
 
 
 def _candidates(scores: csr_matrix, needed: int) -> np.ndarray:
-    """Positions in `scores.data` that may be in their row's top `needed`: entries under
-    their row's `needed`-th best score (less a rounding margin) are left out before
-    sorting. That score comes from a partial sort of the rows padded to the longest, whose
-    length is bounded (TERMS_PER_PAPER * POSTINGS), so the padding is too."""
+    """Positions in `scores.data` that may be in their row's top `needed`: each row is cut
+    in chunks of CHUNK entries, and the `needed`-th best of its chunks' maxima is a lower
+    bound of its `needed`-th best score (that many chunks hold an entry at least as high).
+    Entries under that bound (less a rounding margin) are left out before sorting."""
     import numpy as np
 
     data, indptr = scores.data, scores.indptr
     lengths = np.diff(indptr)
-    width = int(lengths.max(initial=0))
-    if needed >= width:
+    chunks = -(-lengths // CHUNK)
+    width = int(chunks.max(initial=0))
+    if needed > width:
         return np.arange(len(data))
-    rows = np.repeat(np.arange(len(lengths)), lengths)
+    chunk_row = np.repeat(np.arange(len(lengths)), chunks)
+    first_chunk = np.cumsum(chunks) - chunks
+    within = np.arange(len(chunk_row)) - first_chunk[chunk_row]
+    maxima = np.maximum.reduceat(data, indptr[chunk_row] + CHUNK * within)
     padded = np.full((len(lengths), width), -1.0, dtype=data.dtype)
-    padded[rows, np.arange(len(data)) - indptr[rows]] = data
+    padded[chunk_row, within] = maxima
     padded.partition(width - needed, axis=1)
     # Scores within a millionth of the bound may round to the same value: kept.
     bound = padded[:, width - needed].astype(np.float64) - 2.0 / SCORE_SCALE
-    return np.flatnonzero(data >= bound[rows])
+    return np.flatnonzero(data >= np.repeat(bound, lengths))
 
 
 def _largest_group(groups: np.ndarray) -> int:

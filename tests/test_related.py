@@ -123,12 +123,16 @@ def test_no_papers_one_paper_and_no_words():
     assert related_indices(["the and", "of the"], 5) == [(), ()]
 
 
-@pytest.mark.parametrize("block_entries", [10**9, 200, 50])
+@pytest.mark.parametrize(("block_entries", "chunk"), [(10**9, 16), (200, 16), (50, 1), (200, 3)])
 @pytest.mark.parametrize("limit", [1, 5, 40, 200])
-def test_blocks_and_the_candidate_bound_agree_with_brute_force(monkeypatch, block_entries, limit):
-    """Small blocks (many products), and limits from one (the bound cuts the most) to more
-    than any row's entries (the bound is skipped) give exactly the brute-force ranking."""
+def test_blocks_and_the_candidate_bound_agree_with_brute_force(
+    monkeypatch, block_entries, chunk, limit
+):
+    """Small blocks (many products), chunks of one entry (the bound is each row's exact
+    k-th best) or a few, and limits from one (the bound cuts the most) to more than any
+    row's chunks (the bound is skipped) give exactly the brute-force ranking."""
     monkeypatch.setattr(related, "BLOCK_ENTRIES", block_entries)
+    monkeypatch.setattr(related, "CHUNK", chunk)
     texts = synthetic_texts(120)
     assert related_indices(texts, limit) == brute_force(texts, limit)
 
