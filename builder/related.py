@@ -12,9 +12,14 @@ Computed once per build for every paper, in time and memory linear in the number
   the work grew with the square of the number of papers. Bounded posting lists cap each
   paper's candidates at TERMS_PER_PAPER * POSTINGS, whatever the corpus size. Where no
   kept word is in more than POSTINGS papers (the default site's most common is in 25)
-  the score is the cosine of the two papers' vectors, as before;
+  the score is the cosine of the two papers' vectors, as before. The price: the papers a
+  crowded word points to are those it weighs most in, often the shortest texts, so where
+  many papers are near-copies the same few are related to all of them;
 - rows are scored in blocks, one sparse matrix product per block, and each block keeps only
-  its top k per row before the next block is scored.
+  its top k per row before the next block is scored; entries under a lower bound of their
+  row's k-th best score are dropped before anything is sorted (_candidates);
+- the TF-IDF is scikit-learn's TfidfVectorizer's, bit for bit (a test checks it), computed
+  here with NumPy and SciPy, as importing scikit-learn alone took 1.3 s.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
     from scipy.sparse import csr_matrix
 
-# Bytes that are no word character (\\w: letters, digits, underscore) become spaces; UTF-8
+# Bytes that are no word character (\w: letters, digits, underscore) become spaces; UTF-8
 # bytes of other characters (128 and over) are left as they are.
 ASCII_SEPARATORS = bytes(
     code if code >= 128 or chr(code).isalnum() or chr(code) == "_" else ord(" ")
