@@ -42,7 +42,7 @@ from builder.memo import Memo, digest
 from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
 from builder.output import OutputFile, SiteWriter, check_out_dir, recover, remove_leftovers
-from builder.pages import make_pages
+from builder.pages import make_pages, paper_digests
 from builder.paths import API_SCHEMAS, note_path, paper_path, site_paths
 from builder.progress import Progress
 from builder.records import DayListing, load_day_listings
@@ -443,7 +443,11 @@ def render_site(
     """
     progress = progress or Progress()
     with progress.stage("pages"):
-        pages = make_pages(site, search=renderer.search)
+        digests = None
+        if memo is not None and site.papers_key:  # the papers as pages' keys name them
+            made = partial(paper_digests, site.papers)
+            digests = memo.get("paper-digests", site.papers_key, made)
+        pages = make_pages(site, search=renderer.search, paper_digests=digests)
     with progress.stage("render", total=len(pages)) as stage:
         rendered = render_pages(pages, renderer, salt, writer, stage.advance, jobs)
     with progress.stage("feeds"):

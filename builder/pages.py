@@ -18,6 +18,7 @@ from builder.charts import papers_over_time, papers_per_day
 from builder.citations import citation_files, paper_citation
 from builder.digests import digest_pages
 from builder.grouping import (
+    Paper,
     group_by_topic,
     group_days_by_month,
     most_upvoted_first,
@@ -178,10 +179,13 @@ class _Cards:
 # -- pages ------------------------------------------------------------------------------
 
 
-def make_pages(site: SiteData, search: bool = False) -> SitePages:
+def make_pages(
+    site: SiteData, search: bool = False, paper_digests: Mapping[str, bytes] | None = None
+) -> SitePages:
     """Every HTML page of the site, each with the view its template receives; the search
     page only when `search` (the build indexes the site). Paper pages are made when asked
-    for (PaperPages)."""
+    for (PaperPages). `paper_digests` are the papers' `paper_digest`s if known already
+    (the build keeps them in its memo): keying pages then pickles no paper."""
     notes_by_paper: dict[str, list[NoteCard]] = {}
     for note in site.notes:
         for paper_id in note.papers:
@@ -232,7 +236,8 @@ def make_pages(site: SiteData, search: bool = False) -> SitePages:
             "404 page",
         )
     )
-    return SitePages(before, PaperPages(site, cards, notes_by_paper), pages, cards.paper)
+    paper_pages = PaperPages(site, cards, notes_by_paper, paper_digests or {})
+    return SitePages(before, paper_pages, pages, cards.paper)
 
 
 class SitePages(Sequence[Page]):
@@ -527,11 +532,28 @@ def _topic_pages(site: SiteData, cards: _Cards) -> list[Page]:
     return pages
 
 
+def paper_digests(papers: Mapping[str, Paper]) -> dict[str, bytes]:
+    """Every paper's paper_digest, by id."""
+    return {paper_id: paper_digest(paper) for paper_id, paper in papers.items()}
+
+
+def paper_digest(paper: Paper) -> bytes:
+    """A digest of a paper: its record, topics and days."""
+    return hashlib.sha256(pickle.dumps(paper, protocol=5)).digest()
+
+
 class PaperPages:
     """One page per paper, each made when asked for."""
 
-    def __init__(self, site: SiteData, cards: _Cards, notes_by_paper: Mapping[str, list[NoteCard]]):
+    def __init__(
+        self,
+        site: SiteData,
+        cards: _Cards,
+        notes_by_paper: Mapping[str, list[NoteCard]],
+        paper_digests: Mapping[str, bytes],
+    ):
         self._site = site
+        self._paper_digests = paper_digests
         self._cards = cards
         self._ids = list(site.papers)
         self._notes = notes_by_paper
@@ -581,8 +603,11 @@ class PaperPages:
         note count."""
         found = self._card_digests.get(paper_id)
         if found is None:
-            data = (self._site.papers[paper_id], self._cards.note_count(paper_id))
-            found = hashlib.sha256(pickle.dumps(data, protocol=5)).digest()
+            paper = self._paper_digests.get(paper_id)
+            if paper is None:
+                paper = paper_digest(self._site.papers[paper_id])
+            note_count = self._cards.note_count(paper_id).to_bytes(8, "little")
+            found = hashlib.sha256(paper + note_count).digest()
             self._card_digests[paper_id] = found
         return found
 
