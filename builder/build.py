@@ -55,7 +55,7 @@ from builder.render import (
     resolve_theme,
     static_names,
 )
-from builder.search import prune_search_cache, search_bundle
+from builder.search import CachedFile, prune_search_cache, search_bundle
 from builder.subscriptions import match_saved_feeds, topic_problems
 from builder.symlinks import links_leaving
 from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
@@ -156,13 +156,13 @@ def build_site(
         writer = SiteWriter(site_dir, previous.files if previous is not None else None)
         try:
             rendered, pages = render_site(site, renderer, writer, salt, progress, jobs, memo)
-            bundle: dict[str, Path] = {}
+            bundle: dict[str, CachedFile] = {}
             search_cache = _CacheFolder(search_cache_path(project_dir, out_dir))
             if search:
                 with progress.stage("search"), search_cache as folder:
                     bundle = search_bundle(site, folder)
-                    for path, source in sorted(bundle.items()):
-                        writer.add_copy(path, source, "search index")
+                    for path, file in bundle.items():  # in path order
+                        writer.add_copy(path, file.path, file.sha, "search index")
             with progress.stage("write"):
                 manifest = Manifest(inputs, writer.files)
                 writer.commit((manifest_file, manifest_text(manifest)))

@@ -187,29 +187,23 @@ class SiteWriter:
             raise write_error(error, self.out_dir / path, self.out_dir) from None
         self.record(path, record, staged)
 
-    def add_copy(self, path: str, source_file: Path, source: str) -> None:
-        """A file whose bytes are in a file that never changes once written (the search
-        index's cache): kept without reading it while that file is the one recorded."""
+    def add_copy(self, path: str, source_file: str, digest: str, source: str) -> None:
+        """A file whose bytes, of SHA-256 `digest`, are in a file that never changes once
+        written (the search index's cache): kept when the current site has those bytes, else
+        hard-linked into the new site without being read, or copied where it cannot be."""
+        path = self.claim(path, source)
+        before = self.previous.get(path)
+        if before is not None and before.sha == digest and intact(self.out_dir, path, before):
+            kept = replace(before, render_key="") if before.render_key else before
+            self.record(path, kept, False)
+            return
+        target = self.staging / path
         try:
-            stat = os.stat(source_file)
+            _link_or_copy_into(source_file, target)
+            stat = os.stat(target)
         except OSError as error:
             raise write_error(error, self.out_dir / path, self.out_dir) from None
-        key = f"{source_file}\0{stat.st_size}\0{stat.st_mtime_ns}"
-        if self.reusable(path, key):
-            self.claim(path, source)
-            self.keep(path, key)
-        else:
-            self.add(OutputFile(path, source_file.read_bytes(), source), key)
-
-    def reusable(self, path: str, key: str) -> bool:
-        """Whether the current site's file at `path` was made from `key` and is intact."""
-        before = self.previous.get(path)
-        return (
-            before is not None
-            and before.render_key == key
-            and bool(key)
-            and intact(self.out_dir, path, before)
-        )
+        self.record(path, FileRecord(digest, stat.st_size, stat.st_mtime_ns), True)
 
     def record(self, path: str, record: FileRecord, staged: bool) -> None:
         """A claimed file's outcome: staged, or the current site's copy kept."""
@@ -491,6 +485,23 @@ def _link_or_copy(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:
         shutil.copyfile(source, target)
+
+
+def _link_or_copy_into(source: str, target: Path) -> None:
+    """Hard-link `source` to `target`, making its folder if needed; copy it where links are
+    impossible (another file system). The site then shares the file with its source, which
+    is safe as no build writes into a file: a changed file is always a new one renamed."""
+    try:
+        os.link(source, target)
+    except FileNotFoundError:  # a new folder, or the source is gone (as the copy will say)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(Path(source), target)
+    except OSError:
+        try:
+            shutil.copyfile(source, target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
 
 
 def remove_leftovers(out_dir: Path) -> list[Path]:

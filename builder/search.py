@@ -1,29 +1,32 @@
 """Full-text search: Pagefind indexes made from the site's data, cached shard by shard.
 
-    search_bundle(site: SiteData, cache_dir: Path) -> dict[str, Path]
+    search_bundle(site: SiteData, cache_dir: Path) -> dict[str, CachedFile]
 
-returns every file of the search bundle: its path in the site ("pagefind/notes/pagefind.js",
-under paths.SEARCH_BUNDLE) -> the file in `cache_dir` that holds its bytes. The build's writer
-links or copies those files into the site; none is changed once written, so a link stays right.
-After a build, `prune_search_cache(cache_dir, bundle)` removes what its bundle does not use.
-No HTML is read: the records come from SiteData (builder.search_records).
+returns every file of the search bundle: its path in the site ("pagefind/notes-0001/
+pagefind.js", under paths.SEARCH_BUNDLE) -> the file in `cache_dir` that holds its bytes, with
+their checksum. The build's writer links those files into the site (copies them where it
+cannot); none is changed once written, so a link stays right. After a build,
+`prune_search_cache(cache_dir, bundle)` removes what its bundle does not use. No HTML is read:
+the records come from SiteData (builder.search_records).
 
-The records are in shards: the notes, and the papers of each quarter of the newest year and
-of each year before it. Each shard is a Pagefind index of its own in `pagefind/<shard>/`, and
-`pagefind/shards.json` names them. The search page (static/search.js) runs Pagefind's UI from
-`pagefind/pagefind-ui.js` over static/search/pagefind.js, which searches every shard and
-ranks their results together. A shard is indexed only when its records, Pagefind's binary or
-this code changed: its cache folder is named by a hash of the three. The folder is filled
-aside, with a manifest of every file's checksum, size and time written last, and renamed into
-place; a folder whose manifest or files do not match is indexed afresh, so the cache may be
-deleted or damaged at any time. One site's builds own `cache_dir` and take turns (the site
-lock). Pagefind's scripts, the same for every shard, are kept once, in the `runtime` folder.
+The records are in shards of a bounded size (builder.search_records), each a Pagefind index
+of its own in `pagefind/<shard>/`, and `pagefind/shards.json` names them. The search page
+(static/search.js) runs Pagefind's UI from `pagefind/pagefind-ui.js` over
+static/search/pagefind.js, which searches every shard and ranks their results together. A
+shard is indexed only when its records, Pagefind's binary or this code changed: its cache
+folder is named by a hash of the three. Pagefind writes the folder aside, it gets a manifest
+of every file's checksum, size and time, written last, and is renamed into place; a folder
+whose manifest or files do not match is indexed afresh, so the cache may be deleted or
+damaged at any time. One site's builds own `cache_dir` and take turns (the site lock).
+Pagefind's scripts, the same for every shard, are kept once, in the `runtime` folder.
 
 Pagefind runs as `pagefind --service`, the protocol its Python API (`pagefind.index`) speaks;
 not through that API, which sleeps 0.1 s before reading each answer: 1000 s for 10,000
-records. Pagefind's output is not quite reproducible: a filter file lists its values in
-hash-map order, and file names hash the contents. `canonical_files` sorts those lists and
-renames what refers to them, so the same records give byte-identical files.
+records. It writes a shard's files itself (never through the build's memory), INDEXERS shards
+at a time: each Pagefind process is a core busy and a shard's memory. Its output is not quite
+reproducible: a filter file lists its values in hash-map order, and file names hash the
+contents. `canonical_files` sorts those lists and renames what refers to them, so the same
+records give byte-identical files.
 """
 
 from __future__ import annotations
@@ -38,25 +41,30 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from builder import search_records
 from builder.errors import ContentError, Problem, display_path
 from builder.paths import SEARCH_BUNDLE
-from builder.search_records import SearchRecord, Shard, note_shards, paper_shards
+from builder.search_records import SearchRecord, Shard, note_shards, paper_shards, records
 from builder.views import SiteData
 
 SIGNATURE = b"pagefind_dcd"  # what every decompressed Pagefind data file starts with
 TIMEOUT = 600  # seconds; 100k pages index in well under a minute
-FORMAT = "litdigest-search-1"  # of the cache folders: change it when their layout changes
+FORMAT = "litdigest-search-2"  # of the cache folders: change it when their layout changes
 MANIFEST = "manifest.json"  # in each shard folder, written last
 SHARD_LIST = "shards.json"  # in the bundle: the shard folders, the newest papers first
 RUNTIME = "runtime"  # the cache folder of Pagefind's scripts, the same for every shard
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # the search page's, in the bundle's top folder
 INDEX_SCRIPTS = ("pagefind.js", "pagefind-worker.js")  # in every shard: each loads its own
+ENTRY = "pagefind-entry.json"  # in every shard: its languages, and their metadata files
+# Pagefind processes at once. Each keeps a core busy and needs a shard's memory (see
+# builder.search_records), so a build's memory is bounded on any machine.
+INDEXERS = 2
 # Pagefind's other front ends: the search page uses its default UI only.
 UNUSED_FILES = frozenset(
     (
@@ -69,50 +77,63 @@ UNUSED_FILES = frozenset(
 )
 
 
-_Lookup = tuple[Path, list[str] | Future[list[str]]]  # a shard's folder, its files or their making
+@dataclass(frozen=True, slots=True)
+class CachedFile:
+    """A file of the bundle as the cache holds it."""
+
+    path: str  # the file in the cache folder
+    sha: str  # the SHA-256 of its bytes, as the cache's manifest records it
 
 
-def search_bundle(site: SiteData, cache_dir: Path) -> dict[str, Path]:
+_Files = dict[str, str]  # a shard folder's files -> their checksums
+_Lookup = tuple[Path, _Files | Future[_Files]]  # a shard's folder, its files or their making
+
+
+def search_bundle(site: SiteData, cache_dir: Path) -> dict[str, CachedFile]:
     """Every file of the site's search bundle -> the file in `cache_dir` with its bytes;
     shards whose records are unchanged are not indexed again."""
     salt = _code_salt(pagefind_binary())
     language = site.config.language
     _make_folder(cache_dir)
-    with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="pagefind") as pool:
+    indexers = min(INDEXERS, os.cpu_count() or 1)
+    with ThreadPoolExecutor(indexers, thread_name_prefix="pagefind") as pool:
 
         def look_up(shard: Shard) -> _Lookup:
             """The shard's folder and files, or the indexing under way that makes them."""
             folder = cache_dir / _folder_name(shard, language, salt)
-            return folder, _cached_files(folder) or pool.submit(_index, shard, language, folder)
+            return folder, _cached_files(folder) or pool.submit(_index, shard, site, folder)
 
         # Notes first: an edited note is being indexed while the papers are checked.
         notes = {shard.name: look_up(shard) for shard in note_shards(site)}
         papers = {shard.name: look_up(shard) for shard in paper_shards(site)}
-        runtime = look_up(Shard(RUNTIME, ()))  # an empty index: Pagefind's scripts alone
+        runtime = look_up(Shard(RUNTIME, b""))  # an empty index: Pagefind's scripts alone
         found = _finished({RUNTIME: runtime, **papers, **notes})
 
     runtime_folder, scripts = found.pop(RUNTIME)
-    bundle = {SEARCH_BUNDLE + file: runtime_folder / file for file in scripts if file in UI_FILES}
+    bundle = {
+        SEARCH_BUNDLE + file: CachedFile(f"{runtime_folder}/{file}", sha)
+        for file, sha in scripts.items()
+        if file in UI_FILES
+    }
+    shared = {file: sha for file, sha in scripts.items() if file not in UI_FILES}
     for name, (folder, files) in found.items():  # the newest papers first, the notes last
-        bundle |= {f"{SEARCH_BUNDLE}{name}/{file}": folder / file for file in files}
-        bundle |= {
-            f"{SEARCH_BUNDLE}{name}/{file}": runtime_folder / file
-            for file in scripts
-            if file not in UI_FILES
-        }
+        prefix = f"{SEARCH_BUNDLE}{name}/"
+        for where, names in ((folder, files), (runtime_folder, shared)):
+            for file, sha in names.items():
+                bundle[prefix + file] = CachedFile(f"{where}/{file}", sha)
     bundle[SEARCH_BUNDLE + SHARD_LIST] = _shard_list(cache_dir, list(found))
     return dict(sorted(bundle.items()))
 
 
-def prune_search_cache(cache_dir: Path, bundle: Mapping[str, Path]) -> None:
+def prune_search_cache(cache_dir: Path, bundle: Mapping[str, CachedFile]) -> None:
     """Remove from `cache_dir` all that `bundle` (search_bundle's latest answer) does not
     use: shards of older builds, and what builds killed while indexing left behind."""
-    used = set()
-    for path in bundle.values():
-        try:
-            used.add(path.relative_to(cache_dir).parts[0])
-        except (ValueError, IndexError):
-            continue
+    prefix = f"{cache_dir}/"
+    used = {
+        file.path[len(prefix) :].split("/", 1)[0]
+        for file in bundle.values()
+        if file.path.startswith(prefix)
+    }
     try:
         entries = list(cache_dir.iterdir())
     except OSError:
@@ -159,11 +180,7 @@ def _code_salt(binary: Path) -> str:
 def _folder_name(shard: Shard, language: str, salt: str) -> str:
     """The shard's cache folder: its name and a hash of all that decides its files."""
     digest = hashlib.sha256(_framed(salt, language, shard.name).encode())
-    for record in shard.records:
-        topics = _framed(*record.topics)
-        digest.update(
-            _framed(record.url, record.title, record.day, topics, record.content).encode()
-        )
+    digest.update(shard.key)
     return f"{shard.name}-{digest.hexdigest()[:24]}"
 
 
@@ -172,8 +189,9 @@ def _framed(*fields: str) -> str:
     return "".join([f"{len(field)}:{field}" for field in fields])
 
 
-def _cached_files(folder: Path) -> list[str] | None:
-    """The files of an intact shard folder, or None when it is missing or damaged."""
+def _cached_files(folder: Path) -> _Files | None:
+    """The files of an intact shard folder and their checksums, or None when it is missing
+    or damaged."""
     try:
         manifest = json.loads((folder / MANIFEST).read_bytes())
         if manifest["format"] != FORMAT:
@@ -182,9 +200,9 @@ def _cached_files(folder: Path) -> list[str] | None:
         for name, (checksum, size, mtime) in files.items():
             if not (_safe_name(name) and _intact(f"{folder}/{name}", checksum, size, mtime)):
                 return None
+        return {name: str(entry[0]) for name, entry in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return sorted(files)
 
 
 def _intact(path: str, checksum: str, size: int, mtime: int) -> bool:
@@ -193,7 +211,7 @@ def _intact(path: str, checksum: str, size: int, mtime: int) -> bool:
     stat = os.stat(path)
     if stat.st_size != size:
         return False
-    return stat.st_mtime_ns == mtime or _checksum(Path(path).read_bytes()) == checksum
+    return stat.st_mtime_ns == mtime or _file_checksum(path) == checksum
 
 
 def _safe_name(name: str) -> bool:
@@ -202,23 +220,19 @@ def _safe_name(name: str) -> bool:
     return "" not in parts and ".." not in parts and "." not in parts and name != MANIFEST
 
 
-def _store(folder: Path, files: Mapping[str, bytes]) -> list[str]:
-    """Write a shard's files into `folder`: filled aside, manifest last, renamed into place."""
-    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-    try:
-        entries = {}
-        for name, data in sorted(files.items()):
-            path = temporary / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            entries[name] = [_checksum(data), len(data), path.stat().st_mtime_ns]
-        manifest = {"format": FORMAT, "files": entries}
-        (temporary / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
-        _replace(temporary, folder)
-    except BaseException:
-        _remove(temporary)
-        raise
-    return sorted(files)
+def _store(temporary: Path, folder: Path, names: Iterable[str]) -> _Files:
+    """Give the files `names` of the shard Pagefind wrote in `temporary` their manifest,
+    written last, and rename the folder to `folder`."""
+    files, entries = {}, {}
+    for name in sorted(names):
+        path = f"{temporary}/{name}"
+        files[name] = _file_checksum(path)  # one file at a time: a shard is large
+        stat = os.stat(path)
+        entries[name] = [files[name], stat.st_size, stat.st_mtime_ns]
+    manifest = {"format": FORMAT, "files": entries}
+    (temporary / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+    _replace(temporary, folder)
+    return files
 
 
 def _replace(new: Path, folder: Path) -> None:
@@ -235,19 +249,20 @@ def _replace(new: Path, folder: Path) -> None:
     _remove(damaged)
 
 
-def _shard_list(cache_dir: Path, shards: Sequence[str]) -> Path:
+def _shard_list(cache_dir: Path, shards: Sequence[str]) -> CachedFile:
     """The bundle's list of shard folders: a file named by its contents, written once."""
     data = json.dumps({"shards": [f"{name}/" for name in shards]}).encode()
-    path = cache_dir / f"shards-{_checksum(data)[:24]}.json"
+    checksum = _checksum(data)
+    path = cache_dir / f"shards-{checksum[:24]}.json"
     try:
         if path.is_file() and path.read_bytes() == data:
-            return path
+            return CachedFile(str(path), checksum)
         with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=".shards-", delete=False) as file:
             file.write(data)
         os.replace(file.name, path)
     except OSError as error:
         raise _cache_error(cache_dir, error) from None
-    return path
+    return CachedFile(str(path), checksum)
 
 
 def _make_folder(cache_dir: Path) -> None:
@@ -259,6 +274,11 @@ def _make_folder(cache_dir: Path) -> None:
 
 def _checksum(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _file_checksum(path: str) -> str:
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _remove(path: Path) -> None:
@@ -283,22 +303,53 @@ def _cache_error(cache_dir: Path, error: OSError) -> ContentError:
 # -- indexing --------------------------------------------------------------------------------
 
 
-def _index(shard: Shard, language: str, folder: Path) -> list[str]:
-    """Index a shard and store its files in `folder`; their names. The scripts are kept
+def _index(shard: Shard, site: SiteData, folder: Path) -> _Files:
+    """Index a shard into `folder`; its files and their checksums. The scripts are kept
     once, in the runtime's folder, and no shard keeps them."""
-    files = canonical_files(index_records(shard.records, language))
-    scripts = (*UI_FILES, *INDEX_SCRIPTS)
-    if shard.name == RUNTIME:
-        files = {name: data for name, data in files.items() if name in scripts}
-    else:
-        files = {name: data for name, data in files.items() if name not in scripts}
     try:
-        return _store(folder, files)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     except OSError as error:
         raise _cache_error(folder.parent, error) from None
+    try:
+        write_index(records(shard, site), site.config.language, temporary)
+        names = _tidy(temporary, scripts=shard.name == RUNTIME)
+        return _store(temporary, folder, names)
+    except OSError as error:
+        raise _cache_error(folder.parent, error) from None
+    finally:
+        _remove(temporary)  # gone already when it became `folder`
 
 
-def _finished(found: Mapping[str, _Lookup]) -> dict[str, tuple[Path, list[str]]]:
+def _tidy(folder: Path, scripts: bool) -> list[str]:
+    """Make the files Pagefind wrote in `folder` canonical, and remove those not kept: all
+    but the scripts if `scripts`, else the scripts and the unused files; the names kept."""
+    written = [
+        os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
+        for parent, _, names in os.walk(folder)
+        for name in names
+    ]
+    renamed = [name for name in written if name == ENTRY or name.endswith(_RENAMED)]
+    before = {name: Path(folder, name).read_bytes() for name in renamed}
+    after = canonical_files(before)
+    for name in before.keys() - after.keys():
+        os.unlink(folder / name)
+    for name, data in after.items():
+        if before.get(name) != data:
+            Path(folder, name).write_bytes(data)
+    kept = []
+    for name in sorted(set(written) - before.keys() | after.keys()):
+        is_script = name in UI_FILES or name in INDEX_SCRIPTS
+        if is_script == scripts and name not in UNUSED_FILES:
+            kept.append(name)
+        else:
+            os.unlink(folder / name)
+    return kept
+
+
+_RENAMED = (".pf_meta", ".pf_filter")  # with the entry: the files canonical_files changes
+
+
+def _finished(found: Mapping[str, _Lookup]) -> dict[str, tuple[Path, _Files]]:
     """Each shard's folder and files, once indexed; every failure is reported together."""
     files, problems = {}, list[Problem]()
     for name, (folder, names) in found.items():
@@ -311,8 +362,14 @@ def _finished(found: Mapping[str, _Lookup]) -> dict[str, tuple[Path, list[str]]]
     return files
 
 
-def index_records(records: Sequence[SearchRecord], language: str) -> dict[str, bytes]:
-    """Pagefind's bundle of `records`, every file by its path in the bundle, as written."""
+def write_index(records: Sequence[SearchRecord], language: str, folder: Path) -> None:
+    """Have Pagefind index `records`, and write its bundle's files into `folder`.
+
+    Pagefind is asked for the files (GetFiles) rather than to write them (WriteFiles): it
+    answers WriteFiles before its writes are done, and exits at once when its input ends, so
+    files would be lost or cut short. A shard's files are small (about 2 KB a record), so
+    they are held once, as Pagefind's answer, and written one by one.
+    """
     command = [str(pagefind_binary()), "--service"]
     with tempfile.TemporaryFile() as errors:
         try:
@@ -345,12 +402,23 @@ def index_records(records: Sequence[SearchRecord], language: str) -> dict[str, b
             if timed_out.is_set():
                 said = f"it did not finish in {TIMEOUT} s"
             raise ContentError([_problem(said or _exit_status(process.returncode))])
-    return {name: data for name, data in files.items() if name not in UNUSED_FILES}
+    while files:
+        file = files.pop()  # each answer's bytes are released once written
+        name = file["path"]
+        if name in UNUSED_FILES:
+            continue
+        if not _safe_name(name):
+            raise ContentError([_problem(f"it named a file outside its folder: {name!r}")])
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(file["content"]))
 
 
 def _converse(
-    process: subprocess.Popen[bytes], records: Sequence[SearchRecord], language: str
-) -> dict[str, bytes] | None:
+    process: subprocess.Popen[bytes],
+    records: Sequence[SearchRecord],
+    language: str,
+) -> list[dict[str, str]] | None:
     """Send the records and ask for the files; None when Pagefind stops before answering."""
     assert process.stdin is not None and process.stdout is not None
     answers = _messages(process.stdout)
@@ -359,30 +427,31 @@ def _converse(
     if first is None:
         return None
     index_id = _payload(first, records)["index_id"]
-    requests: list[dict[str, Any]] = [
-        {
-            "type": "AddRecord",
-            "index_id": index_id,
-            "url": record.url,
-            "content": record.content,
-            "language": language,
-            "meta": {"title": record.title, "day": record.day},
-            "filters": {"topic": list(record.topics)} if record.topics else {},
-            "sort": None,
-        }
-        for record in records
-    ]
-    requests.append({"type": "GetFiles", "index_id": index_id})
+
+    def requests() -> Iterator[dict[str, Any]]:
+        """Made one by one as they are sent: a shard's requests are never all in memory."""
+        for record in records:
+            yield {
+                "type": "AddRecord",
+                "index_id": index_id,
+                "url": record.url,
+                "content": record.content,
+                "language": language,
+                "meta": {"title": record.title, "day": record.day},
+                "filters": {"topic": list(record.topics)} if record.topics else {},
+                "sort": None,
+            }
+        yield {"type": "GetFiles", "index_id": index_id}
+
+    last = len(records) + 1
     # Sent from another thread: Pagefind answers while it reads, and both pipes are finite.
-    writer = threading.Thread(target=_send, args=(process.stdin, requests, 1), daemon=True)
+    writer = threading.Thread(target=_send, args=(process.stdin, requests(), 1), daemon=True)
     writer.start()
     try:
         for answer in answers:
             payload = _payload(answer, records)
-            if answer.get("message_id") == len(requests):
-                return {
-                    file["path"]: base64.b64decode(file["content"]) for file in payload["files"]
-                }
+            if answer.get("message_id") == last:
+                return list(payload["files"])
         return None
     except BaseException:
         process.kill()
@@ -401,7 +470,7 @@ def _payload(answer: dict[str, Any], records: Sequence[SearchRecord]) -> Any:
     return payload
 
 
-def _send(stream: IO[bytes], payloads: Sequence[dict[str, Any]], first: int = 0) -> None:
+def _send(stream: IO[bytes], payloads: Iterable[dict[str, Any]], first: int = 0) -> None:
     """Requests numbered from `first`: base64 JSON, each ended by a comma."""
     try:
         for number, payload in enumerate(payloads, start=first):

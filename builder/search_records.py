@@ -2,25 +2,39 @@
 
 The records hold what Pagefind once read from the built pages: a paper's title, authors and
 abstract, a note's title and text, each with its (first) day and its topics' names, as the
-pages show them. They are grouped into shards, each indexed on its own (builder.search): the
-notes, and the papers by their first day, a shard per quarter of the newest year and one
-per year before it. A new day or a changed note re-indexes one shard, not the site.
+pages show them. They are grouped into shards, each indexed on its own (builder.search) by a
+Pagefind process whose memory grows with the shard (about 135 KB a record, measured), so a
+shard holds at most SHARD_PAPERS papers or SHARD_NOTES notes whatever the site's size. The
+papers are put in shards oldest first (by first day, then URL), each filled before the next:
+a new day adds papers after all others, so it changes the newest shard alone (or starts one)
+and the older shards keep their papers, their files and their cache. Notes likewise, by date.
+
+A shard's `key` stands for all its records are made from, so that an unchanged shard is
+recognised without making its records: they are made only when it is indexed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import unescape
+from typing import TypeVar
 
 from builder.grouping import Paper
 from builder.paths import note_path, paper_path
 from builder.views import NoteInput, SiteData
 
-NOTES_SHARD = "notes"
+T = TypeVar("T")
+
 AUTHORS_SHOWN = 40  # as the paper page's byline: more authors are cut to three and "et al."
+# Records of a shard at most. Pagefind needs about 20 MB + 135 KB a paper record while it
+# writes a shard (370 MB for 2,500); notes are about twice as long as papers.
+SHARD_PAPERS = 2500
+SHARD_NOTES = 1000
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 
 
@@ -37,44 +51,79 @@ class SearchRecord:
 
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """Records indexed together into one Pagefind bundle, in `name/` under the bundle."""
+    """Papers or notes indexed together into one Pagefind bundle, in `name/` under the
+    bundle; `records(shard, site)` makes their records."""
 
-    name: str  # "notes" or "papers-2025-q3"
-    records: tuple[SearchRecord, ...]  # in URL order, so the same records give the same files
-
-
-def search_shards(site: SiteData) -> tuple[Shard, ...]:
-    """The site's records in shards: papers by quarter, newest first, then the notes."""
-    return (*paper_shards(site), *note_shards(site))
+    name: str  # "papers-0003" (the third oldest) or "notes-0001"
+    key: bytes  # a digest of all the records are made from: equal keys, equal records
+    papers: tuple[Paper, ...] = ()  # in URL order, so the same records give the same files
+    notes: tuple[NoteInput, ...] = ()  # likewise
 
 
 def paper_shards(site: SiteData) -> tuple[Shard, ...]:
-    """The papers by the quarter of their first day in the newest year, by year before it:
-    new papers re-index one quarter, and the browser loads few bundles for a long archive."""
-    topic_names = {topic.slug: topic.name for topic in site.topics}
-    day_names = {day.date: long_date(day.date) for day in site.days}  # days have many papers
-    newest = max((day.date.year for day in site.days), default=0)
-    shards: dict[str, list[SearchRecord]] = {}
-    for paper in site.papers.values():
-        record = paper_record(paper, topic_names, day_names[paper.first_listed])
-        shards.setdefault(paper_shard(paper.first_listed, newest), []).append(record)
-    return tuple(_shard(name, shards[name]) for name in sorted(shards, reverse=True))
+    """The papers in shards of SHARD_PAPERS, filled oldest first; the newest first."""
+    names = topic_names(site)
+    papers = sorted(site.papers.values(), key=lambda paper: (paper.first_listed, paper.id))
+    shards = []
+    for number, chunk in enumerate(_chunks(papers, SHARD_PAPERS), start=1):
+        chunk.sort(key=lambda paper: paper_path(paper.id))
+        shards.append(Shard(f"papers-{number:04}", _paper_key(chunk, names), papers=tuple(chunk)))
+    return tuple(reversed(shards))
 
 
 def note_shards(site: SiteData) -> tuple[Shard, ...]:
-    """All notes in one shard: they are few beside the papers."""
-    if not site.notes:
-        return ()
-    topic_names = {topic.slug: topic.name for topic in site.topics}
-    return (_shard(NOTES_SHARD, (note_record(note, topic_names) for note in site.notes)),)
+    """The notes in shards of SHARD_NOTES, filled oldest first; the newest first."""
+    names = topic_names(site)
+    notes = sorted(site.notes, key=lambda note: (note.card.date, note.card.slug))
+    shards = []
+    for number, chunk in enumerate(_chunks(notes, SHARD_NOTES), start=1):
+        chunk.sort(key=lambda note: note_path(note.card.slug))
+        shards.append(Shard(f"notes-{number:04}", _note_key(chunk, names), notes=tuple(chunk)))
+    return tuple(reversed(shards))
 
 
-def paper_shard(first_day: dt.date, newest_year: int) -> str:
-    """The shard of papers first listed on `first_day`: "papers-2025-q3", or "papers-2024"
-    before the newest year."""
-    if first_day.year < newest_year:
-        return f"papers-{first_day.year}"
-    return f"papers-{first_day.year}-q{(first_day.month - 1) // 3 + 1}"
+def records(shard: Shard, site: SiteData) -> tuple[SearchRecord, ...]:
+    """The shard's records, in URL order."""
+    names = topic_names(site)
+    papers = (paper_record(paper, names, long_date(paper.first_listed)) for paper in shard.papers)
+    return (*papers, *(note_record(note, names) for note in shard.notes))
+
+
+def topic_names(site: SiteData) -> dict[str, str]:
+    return {topic.slug: topic.name for topic in site.topics}
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _paper_key(papers: Sequence[Paper], names: Mapping[str, str]) -> bytes:
+    """What a paper's record is made from (builder.search's salt covers how)."""
+    parts: list[str] = []
+    for paper in papers:
+        record = paper.record
+        parts += (paper.id, record.title, record.abstract, paper.first_listed.isoformat())
+        parts += (str(len(record.authors)), *record.authors)
+        parts += (str(len(paper.topics)), *[names[slug] for slug in paper.topics])
+    return _digest(parts)
+
+
+def _note_key(notes: Sequence[NoteInput], names: Mapping[str, str]) -> bytes:
+    parts: list[str] = []
+    for note in notes:
+        card = note.card
+        parts += (card.slug, card.title, card.date.isoformat(), note.body_html)
+        parts += (str(len(note.topics)), *[names[slug] for slug in note.topics])
+    return _digest(parts)
+
+
+def _digest(parts: list[str]) -> bytes:
+    """A digest of the strings: their text run together and each one's length, so no two
+    lists of strings give one digest. (Faster than encoding them one by one, or as JSON.)"""
+    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass"))
+    digest.update(array("q", map(len, parts)).tobytes())
+    return digest.digest()
 
 
 def paper_record(paper: Paper, topic_names: Mapping[str, str], day: str) -> SearchRecord:
@@ -132,10 +181,6 @@ def text_blocks(html: str) -> list[str]:
     marked = _TAG.sub(_tag_break, html)
     texts = (_SPACE.sub(" ", unescape(block)).strip() for block in marked.split(_BREAK))
     return [text for text in texts if text]
-
-
-def _shard(name: str, records: Iterable[SearchRecord]) -> Shard:
-    return Shard(name, tuple(sorted(records, key=lambda record: record.url)))
 
 
 _BREAK = "\x1e"  # where a block starts or ends; not a character of text

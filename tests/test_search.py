@@ -9,7 +9,9 @@ as a reader would: words typed into the search page, the header's form, the topi
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -25,14 +27,14 @@ from pathlib import Path
 import cbor2
 import pytest
 
-from builder import search
+from builder import search, search_records
 from builder.build import build_site, prepare_site
 from builder.cli import main
 from builder.config import load_config
 from builder.errors import ContentError
 from builder.grouping import Day
 from builder.paths import SEARCH_BUNDLE
-from builder.search import prune_search_cache, search_bundle
+from builder.search import CachedFile, prune_search_cache, search_bundle
 from builder.views import SiteData
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
@@ -56,8 +58,8 @@ def files(folder: Path) -> dict[str, bytes]:
     }
 
 
-def contents(bundle: Mapping[str, Path]) -> dict[str, bytes]:
-    return {path: source.read_bytes() for path, source in bundle.items()}
+def contents(bundle: Mapping[str, CachedFile]) -> dict[str, bytes]:
+    return {path: Path(file.path).read_bytes() for path, file in bundle.items()}
 
 
 def read_data(data: bytes):
@@ -66,21 +68,21 @@ def read_data(data: bytes):
     return data[len(search.SIGNATURE) :]
 
 
-def fragments(bundle: Mapping[str, Path]) -> list[dict]:
+def fragments(bundle: Mapping[str, CachedFile]) -> list[dict]:
     return [
-        json.loads(read_data(source.read_bytes()))
-        for path, source in bundle.items()
+        json.loads(read_data(Path(file.path).read_bytes()))
+        for path, file in bundle.items()
         if path.endswith(".pf_fragment")
     ]
 
 
-def install(bundle: Mapping[str, Path], site_dir: Path) -> None:
+def install(bundle: Mapping[str, CachedFile], site_dir: Path) -> None:
     """What the build's writer does with search_bundle's answer."""
     shutil.rmtree(site_dir / SEARCH_BUNDLE, ignore_errors=True)
-    for path, source in bundle.items():
+    for path, file in bundle.items():
         target = site_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.link(source, target)
+        os.link(file.path, target)
 
 
 def with_note_body(site: SiteData, slug: str, body_html: str) -> SiteData:
@@ -102,7 +104,7 @@ def fixture_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def fixture_bundle(fixture_data, fixture_cache) -> dict[str, Path]:
+def fixture_bundle(fixture_data, fixture_cache) -> dict[str, CachedFile]:
     return search_bundle(fixture_data, fixture_cache)
 
 
@@ -110,33 +112,39 @@ def fixture_bundle(fixture_data, fixture_cache) -> dict[str, Path]:
 def count_indexing(monkeypatch) -> list[str]:
     """The first URL of every set of records Pagefind is asked to index."""
     indexed: list[str] = []
-    real = search.index_records
+    real = search.write_index
 
-    def index_records(records, language):
+    def write_index(records, language, folder):
         indexed.append(records[0].url if records else "(scripts)")
-        return real(records, language)
+        return real(records, language, folder)
 
-    monkeypatch.setattr(search, "index_records", index_records)
+    monkeypatch.setattr(search, "write_index", write_index)
     return indexed
 
 
 # -- what the bundle holds --------------------------------------------------------------------
 
 
-def test_the_bundle_has_a_shard_per_quarter_and_one_for_notes(fixture_bundle, fixture_cache):
+def test_the_bundle_has_a_shard_of_papers_and_one_of_notes(fixture_bundle, fixture_cache):
     assert all(path.startswith(SEARCH_BUNDLE) for path in fixture_bundle)
-    assert all(source.is_relative_to(fixture_cache) for source in fixture_bundle.values())
-    shard_list = json.loads(fixture_bundle["pagefind/shards.json"].read_bytes())
-    assert shard_list == {"shards": ["papers-2025-q1/", "notes/"]}
+    assert all(Path(file.path).is_relative_to(fixture_cache) for file in fixture_bundle.values())
+    shard_list = json.loads(contents(fixture_bundle)["pagefind/shards.json"])
+    assert shard_list == {"shards": ["papers-0001/", "notes-0001/"]}
     for name in ("pagefind-ui.js", "pagefind-ui.css"):
-        assert fixture_bundle[f"pagefind/{name}"].is_file(), name
+        assert Path(fixture_bundle[f"pagefind/{name}"].path).is_file(), name
     counts = {}
-    for shard in ("papers-2025-q1", "notes"):
-        entry = json.loads(fixture_bundle[f"pagefind/{shard}/pagefind-entry.json"].read_bytes())
+    for shard in ("papers-0001", "notes-0001"):
+        entry = json.loads(contents(fixture_bundle)[f"pagefind/{shard}/pagefind-entry.json"])
         counts[shard] = entry["languages"]["en"]["page_count"]
         for name in ("pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"):
             assert f"pagefind/{shard}/{name}" in fixture_bundle, (shard, name)
-    assert counts == {"papers-2025-q1": 5, "notes": 1}  # the draft note is not built
+    assert counts == {"papers-0001": 5, "notes-0001": 1}  # the draft note is not built
+    assert not any(name in path for path in fixture_bundle for name in search.UNUSED_FILES)
+
+
+def test_each_file_comes_with_the_checksum_of_its_bytes(fixture_bundle):
+    for path, file in fixture_bundle.items():
+        assert hashlib.sha256(Path(file.path).read_bytes()).hexdigest() == file.sha, path
 
 
 def test_papers_are_found_by_title_authors_and_abstract_notes_by_their_text(fixture_bundle):
@@ -185,32 +193,110 @@ def test_a_notes_text_is_cut_into_blocks_and_unescaped():
     assert sentences(blocks) == "Fish & chips. One line and a link. first. second?"
 
 
-def test_papers_are_in_quarters_of_the_newest_year_and_years_before():
-    import datetime as dt
+def with_day(site: SiteData, day: dt.date, ids: Mapping[str, str]) -> SiteData:
+    """`site` with papers first listed on `day`: new id -> the paper it is a copy of."""
+    papers = dict(site.papers)
+    for new, old in ids.items():
+        paper = site.papers[old]
+        record = replace(paper.record, title=f"{paper.record.title} ({new})")
+        papers[new] = replace(paper, id=new, record=record, days=(day,))
+    return replace(site, papers=papers, days=(*site.days, Day(day, tuple(ids))))
 
-    from builder.search_records import paper_shard
 
-    assert paper_shard(dt.date(2025, 3, 31), 2025) == "papers-2025-q1"
-    assert paper_shard(dt.date(2025, 4, 1), 2025) == "papers-2025-q2"
-    assert paper_shard(dt.date(2025, 12, 31), 2025) == "papers-2025-q4"
-    assert paper_shard(dt.date(2024, 12, 31), 2025) == "papers-2024"
+def test_shards_hold_a_bounded_number_of_papers_filled_oldest_first(fixture_data, monkeypatch):
+    monkeypatch.setattr(search_records, "SHARD_PAPERS", 2)
+    ids = [p.id for p in sorted(fixture_data.papers.values(), key=lambda p: (p.first_listed, p.id))]
+    shards = search_records.paper_shards(fixture_data)
+    assert [shard.name for shard in shards] == ["papers-0003", "papers-0002", "papers-0001"]
+    assert [{paper.id for paper in shard.papers} for shard in reversed(shards)] == [
+        set(ids[0:2]),
+        set(ids[2:4]),
+        set(ids[4:]),
+    ]
+    for shard in shards:  # each in URL order, as Pagefind is given them
+        urls = [record.url for record in search_records.records(shard, fixture_data)]
+        assert urls == sorted(urls) and len(urls) == len(shard.papers)
 
 
-def test_papers_of_earlier_years_share_a_shard_and_the_newest_come_first(fixture_data, tmp_path):
-    import datetime as dt
+def test_a_new_day_changes_the_newest_shard_alone(fixture_data, monkeypatch):
+    monkeypatch.setattr(search_records, "SHARD_PAPERS", 2)
+    before = search_records.paper_shards(fixture_data)
+    newest = max(day.date for day in fixture_data.days) + dt.timedelta(days=1)
+    later = with_day(fixture_data, newest, {"copy-a": "fast-diffusion-sampling"})
+    after = search_records.paper_shards(later)
+    assert [shard.name for shard in after] == ["papers-0003", "papers-0002", "papers-0001"]
+    assert after[1:] == before[1:]  # the same papers, the same keys: their cache is used
+    assert after[0].key != before[0].key
+    assert {paper.id for paper in after[0].papers} == {before[0].papers[0].id, "copy-a"}
+    two = with_day(later, newest + dt.timedelta(days=1), {"copy-b": "dense-retrieval-limits"})
+    assert [shard.name for shard in search_records.paper_shards(two)][:2] == [
+        "papers-0004",
+        "papers-0003",
+    ]
+    assert search_records.paper_shards(two)[1:] == after
 
-    older = {"fast-diffusion-sampling", "dense-retrieval-limits"}
-    papers = {
-        pid: replace(paper, days=(dt.date(2024, 7, 1),)) if pid in older else paper
-        for pid, paper in fixture_data.papers.items()
-    }
-    days = tuple(sorted({d for p in papers.values() for d in p.days}))
-    site = replace(fixture_data, papers=papers, days=tuple(Day(d, ()) for d in days))
-    bundle = search_bundle(site, tmp_path / "cache")
-    shard_list = json.loads(bundle["pagefind/shards.json"].read_bytes())
-    assert shard_list == {"shards": ["papers-2025-q1/", "papers-2024/", "notes/"]}
-    urls = {f["url"]: f for f in fragments(bundle)}
-    assert urls["/papers/fast-diffusion-sampling/"]["meta"]["day"] == "July 1, 2024"
+
+def test_a_shards_key_changes_with_what_its_records_are_made_from(fixture_data):
+    (shard,) = search_records.paper_shards(fixture_data)
+    paper = shard.papers[0]
+    other_topic = next(t.slug for t in fixture_data.topics if t.slug not in paper.topics)
+    changes = [
+        replace(paper, record=replace(paper.record, title=paper.record.title + "!")),
+        replace(paper, record=replace(paper.record, abstract=paper.record.abstract + " x")),
+        replace(paper, record=replace(paper.record, authors=(*paper.record.authors, "Z"))),
+        replace(paper, days=(paper.first_listed - dt.timedelta(days=1),)),
+        replace(paper, topics=(*paper.topics, other_topic)),
+    ]
+    for changed in changes:
+        papers = {**fixture_data.papers, paper.id: changed}
+        (other,) = search_records.paper_shards(replace(fixture_data, papers=papers))
+        assert other.key != shard.key, changed
+    renamed = tuple(replace(t, name=t.name + "s") for t in fixture_data.topics)
+    (other,) = search_records.paper_shards(replace(fixture_data, topics=renamed))
+    assert other.key != shard.key
+    (note_shard,) = search_records.note_shards(fixture_data)
+    edited = with_note_body(fixture_data, note_shard.notes[0].card.slug, "<p>Other.</p>")
+    assert search_records.note_shards(edited)[0].key != note_shard.key
+
+
+def test_notes_are_in_bounded_shards_too(fixture_data, monkeypatch):
+    note = fixture_data.notes[0]
+    notes = tuple(
+        replace(note, card=replace(note.card, slug=f"n{n}", date=note.card.date + dt.timedelta(n)))
+        for n in range(5)
+    )
+    monkeypatch.setattr(search_records, "SHARD_NOTES", 2)
+    shards = search_records.note_shards(replace(fixture_data, notes=notes))
+    assert [[n.card.slug for n in shard.notes] for shard in shards] == [
+        ["n4"],
+        ["n2", "n3"],
+        ["n0", "n1"],
+    ]
+    assert [shard.name for shard in shards] == ["notes-0003", "notes-0002", "notes-0001"]
+
+
+def test_at_most_indexers_pagefinds_run_at_once(fixture_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(search_records, "SHARD_PAPERS", 1)
+    monkeypatch.setattr(search, "INDEXERS", 1)
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = search.write_index
+
+    def write_index(records, language, folder):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            return real(records, language, folder)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(search, "write_index", write_index)
+    bundle = search_bundle(fixture_data, tmp_path / "cache")
+    assert most == [1]
+    shard_list = json.loads(contents(bundle)["pagefind/shards.json"])
+    assert len(shard_list["shards"]) == 6  # five papers, the notes
 
 
 def test_a_site_with_nothing_to_search_still_gets_the_ui(fixture_data, tmp_path):
@@ -221,7 +307,7 @@ def test_a_site_with_nothing_to_search_still_gets_the_ui(fixture_data, tmp_path)
         "pagefind/pagefind-ui.js",
         "pagefind/shards.json",
     ]
-    assert json.loads(bundle["pagefind/shards.json"].read_bytes()) == {"shards": []}
+    assert json.loads(contents(bundle)["pagefind/shards.json"]) == {"shards": []}
 
 
 # -- the cache ----------------------------------------------------------------------------------
@@ -256,7 +342,7 @@ def test_a_changed_note_indexes_the_notes_alone(fixture_data, tmp_path, count_in
     edited = with_note_body(fixture_data, "why-retrieval-is-hard", "<p>Now about tomatoes.</p>")
     after = search_bundle(edited, cache)
     assert count_indexing == ["/notes/why-retrieval-is-hard/"]
-    notes = "pagefind/notes/"
+    notes = "pagefind/notes-0001/"
     assert {p: f for p, f in before.items() if not p.startswith(notes)} == {
         p: f for p, f in after.items() if not p.startswith(notes)
     }
@@ -264,7 +350,7 @@ def test_a_changed_note_indexes_the_notes_alone(fixture_data, tmp_path, count_in
     note = next(f for f in fragments(after) if f["url"].startswith("/notes/"))
     assert note["content"] == "Why retrieval is hard. Now about tomatoes."
     # Files once handed out are never changed: the earlier answer still reads as before.
-    assert all(source.is_file() for source in before.values())
+    assert all(Path(file.path).is_file() for file in before.values())
 
 
 def test_files_handed_out_keep_their_bytes_when_a_damaged_shard_is_mended(
@@ -274,7 +360,7 @@ def test_files_handed_out_keep_their_bytes_when_a_damaged_shard_is_mended(
     bundle = search_bundle(fixture_data, cache)
     install(bundle, site)
     before = files(site)
-    entry = bundle["pagefind/notes/pagefind-entry.json"]
+    entry = Path(bundle["pagefind/notes-0001/pagefind-entry.json"].path)
     entry.unlink()
     entry.write_bytes(b"{}")  # a new file, not the site's link to the old one
     count_indexing.clear()
@@ -299,7 +385,7 @@ def test_a_damaged_shard_is_indexed_again(fixture_data, tmp_path, count_indexing
     cache = tmp_path / "cache"
     bundle = search_bundle(fixture_data, cache)
     expected = contents(bundle)
-    fragment = next(p for p in bundle.values() if p.name.endswith(".pf_fragment"))
+    fragment = next(Path(f.path) for f in bundle.values() if f.path.endswith(".pf_fragment"))
     folder = fragment.parents[1]
     manifest = folder / search.MANIFEST
     if damage == "the manifest is missing":
@@ -342,9 +428,9 @@ def test_pruning_keeps_only_what_the_latest_bundle_uses(fixture_data, tmp_path):
     (cache / ".notes-left-by-a-killed-build").mkdir()
     assert len([p for p in cache.iterdir() if p.name.startswith("notes-")]) == 2
     prune_search_cache(cache, latest)
-    used = {source.relative_to(cache).parts[0] for source in latest.values()}
+    used = {Path(file.path).relative_to(cache).parts[0] for file in latest.values()}
     assert sorted(p.name for p in cache.iterdir()) == sorted(used)
-    assert all(source.is_file() for source in latest.values())
+    assert all(Path(file.path).is_file() for file in latest.values())
 
 
 def test_a_failing_pagefind_is_a_content_error(fixture_data, tmp_path, monkeypatch):
@@ -420,10 +506,10 @@ def test_an_unwritable_cache_is_a_content_error(fixture_data, tmp_path):
 def test_filter_values_in_any_order_give_the_same_files(fixture_bundle):
     """Pagefind lists a filter's values in hash-map order, different on every run: shuffled
     and renamed as another run would write them, the canonical files come out the same."""
-    prefix = "pagefind/papers-2025-q1/"
+    prefix = "pagefind/papers-0001/"
     canonical = {
-        path.removeprefix(prefix): source.read_bytes()
-        for path, source in fixture_bundle.items()
+        path.removeprefix(prefix): Path(file.path).read_bytes()
+        for path, file in fixture_bundle.items()
         if path.startswith(prefix)
     }
     shuffled = dict(canonical)
