@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import pickle
 import re
-from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import unescape
@@ -56,34 +57,40 @@ class Shard:
 
     name: str  # "papers-0003" (the third oldest) or "notes-0001"
     key: bytes  # a digest of all the records are made from: equal keys, equal records
-    papers: tuple[Paper, ...] = ()  # in URL order, so the same records give the same files
-    notes: tuple[NoteInput, ...] = ()  # likewise
+    papers: tuple[Paper, ...] = ()  # by first day and id: the same records, the same files
+    notes: tuple[NoteInput, ...] = ()  # by date and slug
 
 
 def paper_shards(site: SiteData) -> tuple[Shard, ...]:
     """The papers in shards of SHARD_PAPERS, filled oldest first; the newest first."""
-    names = topic_names(site)
-    papers = sorted(site.papers.values(), key=lambda paper: (paper.first_listed, paper.id))
-    shards = []
-    for number, chunk in enumerate(_chunks(papers, SHARD_PAPERS), start=1):
-        chunk.sort(key=lambda paper: paper_path(paper.id))
-        shards.append(Shard(f"papers-{number:04}", _paper_key(chunk, names), papers=tuple(chunk)))
-    return tuple(reversed(shards))
+    names = sorted(topic_names(site).items())
+    papers = sorted(site.papers.values(), key=lambda paper: (paper.days[0], paper.id))
+    return tuple(
+        reversed(
+            [
+                Shard(f"papers-{number:04}", _key(names, _paper_rows(chunk)), papers=chunk)
+                for number, chunk in enumerate(_chunks(papers, SHARD_PAPERS), start=1)
+            ]
+        )
+    )
 
 
 def note_shards(site: SiteData) -> tuple[Shard, ...]:
     """The notes in shards of SHARD_NOTES, filled oldest first; the newest first."""
-    names = topic_names(site)
+    names = sorted(topic_names(site).items())
     notes = sorted(site.notes, key=lambda note: (note.card.date, note.card.slug))
-    shards = []
-    for number, chunk in enumerate(_chunks(notes, SHARD_NOTES), start=1):
-        chunk.sort(key=lambda note: note_path(note.card.slug))
-        shards.append(Shard(f"notes-{number:04}", _note_key(chunk, names), notes=tuple(chunk)))
-    return tuple(reversed(shards))
+    return tuple(
+        reversed(
+            [
+                Shard(f"notes-{number:04}", _key(names, _note_rows(chunk)), notes=chunk)
+                for number, chunk in enumerate(_chunks(notes, SHARD_NOTES), start=1)
+            ]
+        )
+    )
 
 
 def records(shard: Shard, site: SiteData) -> tuple[SearchRecord, ...]:
-    """The shard's records, in URL order."""
+    """The shard's records, in its order."""
     names = topic_names(site)
     papers = (paper_record(paper, names, long_date(paper.first_listed)) for paper in shard.papers)
     return (*papers, *(note_record(note, names) for note in shard.notes))
@@ -93,37 +100,34 @@ def topic_names(site: SiteData) -> dict[str, str]:
     return {topic.slug: topic.name for topic in site.topics}
 
 
-def _chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+def _chunks(items: Sequence[T], size: int) -> Iterator[tuple[T, ...]]:
     for start in range(0, len(items), size):
-        yield list(items[start : start + size])
+        yield tuple(items[start : start + size])
 
 
-def _paper_key(papers: Sequence[Paper], names: Mapping[str, str]) -> bytes:
-    """What a paper's record is made from (builder.search's salt covers how)."""
-    parts: list[str] = []
-    for paper in papers:
-        record = paper.record
-        parts += (paper.id, record.title, record.abstract, paper.first_listed.isoformat())
-        parts += (str(len(record.authors)), *record.authors)
-        parts += (str(len(paper.topics)), *[names[slug] for slug in paper.topics])
-    return _digest(parts)
+def _paper_rows(papers: Iterable[Paper]) -> list[tuple[object, ...]]:
+    """What paper_record makes a paper's record from."""
+    return [
+        (p.id, p.record.title, p.record.abstract, p.record.authors, p.topics, p.days[0])
+        for p in papers
+    ]
 
 
-def _note_key(notes: Sequence[NoteInput], names: Mapping[str, str]) -> bytes:
-    parts: list[str] = []
-    for note in notes:
-        card = note.card
-        parts += (card.slug, card.title, card.date.isoformat(), note.body_html)
-        parts += (str(len(note.topics)), *[names[slug] for slug in note.topics])
-    return _digest(parts)
+def _note_rows(notes: Iterable[NoteInput]) -> list[tuple[object, ...]]:
+    """What note_record makes a note's record from."""
+    return [(n.card.slug, n.card.title, n.card.date, n.body_html, n.topics) for n in notes]
 
 
-def _digest(parts: list[str]) -> bytes:
-    """A digest of the strings: their text run together and each one's length, so no two
-    lists of strings give one digest. (Faster than encoding them one by one, or as JSON.)"""
-    digest = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass"))
-    digest.update(array("q", map(len, parts)).tobytes())
-    return digest.digest()
+def _key(names: list[tuple[str, str]], rows: list[tuple[object, ...]]) -> bytes:
+    """A digest of the topics' names and the rows (builder.search's salt covers the code that
+    makes records of them). Pickled, which is fast, without pickle's memo, so that equal
+    values give equal bytes however their strings are shared (the memo's records share them
+    otherwise than freshly read ones)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True  # no memo: nothing here refers to itself
+    pickler.dump((names, rows))
+    return hashlib.sha256(buffer.getbuffer()).digest()
 
 
 def paper_record(paper: Paper, topic_names: Mapping[str, str], day: str) -> SearchRecord:
