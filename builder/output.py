@@ -211,10 +211,6 @@ class SiteWriter:
         if staged:
             self.staged.add(path)
 
-    def keep(self, path: str, key: str) -> None:
-        """The current site's file at a claimed `path` is the new one too."""
-        self.record(path, replace(self.previous[path], render_key=key), False)
-
     def commit(self, manifest: tuple[Path, bytes] | None = None) -> str:
         """Put the new site in place; returns how: "swap" or "journal".
 

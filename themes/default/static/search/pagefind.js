@@ -35,7 +35,7 @@ export async function options(settings) {
   }
 }
 
-// "no-cache": asked again on every visit, so a new quarter's shard is never missed.
+// "no-cache": asked again on every visit, so a new shard (or a new day in one) is never missed.
 async function listed(url) {
   const response = await fetch(url, { cache: "no-cache" });
   if (!response.ok) {
