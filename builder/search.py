@@ -14,16 +14,16 @@ of its own in `pagefind/<shard>/`, and `pagefind/shards.json` names them. The se
 (static/search.js) runs Pagefind's UI from `pagefind/pagefind-ui.js` over
 static/search/pagefind.js, which searches every shard and ranks their results together. A
 shard is indexed only when its records, Pagefind's binary or this code changed: its cache
-folder is named by a hash of the three. Pagefind writes the folder aside, it gets a manifest
-of every file's checksum, size and time, written last, and is renamed into place; a folder
+folder is named by a hash of the three. The folder is filled aside, with a manifest of every
+file's checksum, size and time written last, and renamed into place; a folder
 whose manifest or files do not match is indexed afresh, so the cache may be deleted or
 damaged at any time. One site's builds own `cache_dir` and take turns (the site lock).
 Pagefind's scripts, the same for every shard, are kept once, in the `runtime` folder.
 
 Pagefind runs as `pagefind --service`, the protocol its Python API (`pagefind.index`) speaks;
 not through that API, which sleeps 0.1 s before reading each answer: 1000 s for 10,000
-records. It writes a shard's files itself (never through the build's memory), INDEXERS shards
-at a time: each Pagefind process is a core busy and a shard's memory. Its output is not quite
+records. INDEXERS shards are indexed at a time: each Pagefind process is a core busy and a
+shard's memory. Its output is not quite
 reproducible: a filter file lists its values in hash-map order, and file names hash the
 contents. `canonical_files` sorts those lists and renames what refers to them, so the same
 records give byte-identical files.
@@ -61,7 +61,6 @@ SHARD_LIST = "shards.json"  # in the bundle: the shard folders, the newest paper
 RUNTIME = "runtime"  # the cache folder of Pagefind's scripts, the same for every shard
 UI_FILES = ("pagefind-ui.js", "pagefind-ui.css")  # the search page's, in the bundle's top folder
 INDEX_SCRIPTS = ("pagefind.js", "pagefind-worker.js")  # in every shard: each loads its own
-ENTRY = "pagefind-entry.json"  # in every shard: its languages, and their metadata files
 # Pagefind processes at once. Each keeps a core busy and needs a shard's memory (see
 # builder.search_records), so a build's memory is bounded on any machine.
 INDEXERS = 2
@@ -220,19 +219,29 @@ def _safe_name(name: str) -> bool:
     return "" not in parts and ".." not in parts and "." not in parts and name != MANIFEST
 
 
-def _store(temporary: Path, folder: Path, names: Iterable[str]) -> _Files:
-    """Give the files `names` of the shard Pagefind wrote in `temporary` their manifest,
-    written last, and rename the folder to `folder`."""
-    files, entries = {}, {}
-    for name in sorted(names):
-        path = f"{temporary}/{name}"
-        files[name] = _file_checksum(path)  # one file at a time: a shard is large
-        stat = os.stat(path)
-        entries[name] = [files[name], stat.st_size, stat.st_mtime_ns]
-    manifest = {"format": FORMAT, "files": entries}
-    (temporary / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
-    _replace(temporary, folder)
-    return files
+def _store(folder: Path, files: dict[str, bytes]) -> _Files:
+    """Write a shard's files into `folder`, one by one, each released once written: filled
+    aside, manifest last, renamed into place."""
+    temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        checksums, entries = {}, {}
+        for name in sorted(files):
+            data = files.pop(name)
+            path = temporary / name
+            try:
+                path.write_bytes(data)
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            checksums[name] = _checksum(data)
+            entries[name] = [checksums[name], len(data), path.stat().st_mtime_ns]
+        manifest = {"format": FORMAT, "files": entries}
+        (temporary / MANIFEST).write_text(json.dumps(manifest, indent=0), encoding="utf-8")
+        _replace(temporary, folder)
+    except BaseException:
+        _remove(temporary)
+        raise
+    return checksums
 
 
 def _replace(new: Path, folder: Path) -> None:
@@ -304,49 +313,18 @@ def _cache_error(cache_dir: Path, error: OSError) -> ContentError:
 
 
 def _index(shard: Shard, site: SiteData, folder: Path) -> _Files:
-    """Index a shard into `folder`; its files and their checksums. The scripts are kept
+    """Index a shard and store its files in `folder`; their checksums. The scripts are kept
     once, in the runtime's folder, and no shard keeps them."""
+    files = canonical_files(index_records(records(shard, site), site.config.language))
+    scripts = (*UI_FILES, *INDEX_SCRIPTS)
+    if shard.name == RUNTIME:
+        files = {name: data for name, data in files.items() if name in scripts}
+    else:
+        files = {name: data for name, data in files.items() if name not in scripts}
     try:
-        temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        return _store(folder, files)
     except OSError as error:
         raise _cache_error(folder.parent, error) from None
-    try:
-        write_index(records(shard, site), site.config.language, temporary)
-        names = _tidy(temporary, scripts=shard.name == RUNTIME)
-        return _store(temporary, folder, names)
-    except OSError as error:
-        raise _cache_error(folder.parent, error) from None
-    finally:
-        _remove(temporary)  # gone already when it became `folder`
-
-
-def _tidy(folder: Path, scripts: bool) -> list[str]:
-    """Make the files Pagefind wrote in `folder` canonical, and remove those not kept: all
-    but the scripts if `scripts`, else the scripts and the unused files; the names kept."""
-    written = [
-        os.path.relpath(os.path.join(parent, name), folder).replace(os.sep, "/")
-        for parent, _, names in os.walk(folder)
-        for name in names
-    ]
-    renamed = [name for name in written if name == ENTRY or name.endswith(_RENAMED)]
-    before = {name: Path(folder, name).read_bytes() for name in renamed}
-    after = canonical_files(before)
-    for name in before.keys() - after.keys():
-        os.unlink(folder / name)
-    for name, data in after.items():
-        if before.get(name) != data:
-            Path(folder, name).write_bytes(data)
-    kept = []
-    for name in sorted(set(written) - before.keys() | after.keys()):
-        is_script = name in UI_FILES or name in INDEX_SCRIPTS
-        if is_script == scripts and name not in UNUSED_FILES:
-            kept.append(name)
-        else:
-            os.unlink(folder / name)
-    return kept
-
-
-_RENAMED = (".pf_meta", ".pf_filter")  # with the entry: the files canonical_files changes
 
 
 def _finished(found: Mapping[str, _Lookup]) -> dict[str, tuple[Path, _Files]]:
@@ -362,13 +340,13 @@ def _finished(found: Mapping[str, _Lookup]) -> dict[str, tuple[Path, _Files]]:
     return files
 
 
-def write_index(records: Sequence[SearchRecord], language: str, folder: Path) -> None:
-    """Have Pagefind index `records`, and write its bundle's files into `folder`.
+def index_records(records: Sequence[SearchRecord], language: str) -> dict[str, bytes]:
+    """Pagefind's bundle of `records`, every file by its path in the bundle.
 
     Pagefind is asked for the files (GetFiles) rather than to write them (WriteFiles): it
     answers WriteFiles before its writes are done, and exits at once when its input ends, so
-    files would be lost or cut short. A shard's files are small (about 2 KB a record), so
-    they are held once, as Pagefind's answer, and written one by one.
+    files would be lost or cut short. A shard's files are a few MB (about 2 KB a record):
+    they are held, once, and _store writes them one by one.
     """
     command = [str(pagefind_binary()), "--service"]
     with tempfile.TemporaryFile() as errors:
@@ -402,16 +380,16 @@ def write_index(records: Sequence[SearchRecord], language: str, folder: Path) ->
             if timed_out.is_set():
                 said = f"it did not finish in {TIMEOUT} s"
             raise ContentError([_problem(said or _exit_status(process.returncode))])
+    decoded = {}
     while files:
-        file = files.pop()  # each answer's bytes are released once written
+        file = files.pop()  # each answer's text is released once decoded
         name = file["path"]
         if name in UNUSED_FILES:
             continue
         if not _safe_name(name):
             raise ContentError([_problem(f"it named a file outside its folder: {name!r}")])
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(file["content"]))
+        decoded[name] = base64.b64decode(file["content"])
+    return decoded
 
 
 def _converse(

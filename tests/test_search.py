@@ -114,13 +114,13 @@ def fixture_bundle(fixture_data, fixture_cache) -> dict[str, CachedFile]:
 def count_indexing(monkeypatch) -> list[str]:
     """The first URL of every set of records Pagefind is asked to index."""
     indexed: list[str] = []
-    real = search.write_index
+    real = search.index_records
 
-    def write_index(records, language, folder):
+    def index_records(records, language):
         indexed.append(records[0].url if records else "(scripts)")
-        return real(records, language, folder)
+        return real(records, language)
 
-    monkeypatch.setattr(search, "write_index", write_index)
+    monkeypatch.setattr(search, "index_records", index_records)
     return indexed
 
 
@@ -311,19 +311,19 @@ def test_at_most_indexers_pagefinds_run_at_once(fixture_data, tmp_path, monkeypa
     monkeypatch.setattr(search, "INDEXERS", 1)
     running, most = [0], [0]
     lock = threading.Lock()
-    real = search.write_index
+    real = search.index_records
 
-    def write_index(records, language, folder):
+    def index_records(records, language):
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
         try:
-            return real(records, language, folder)
+            return real(records, language)
         finally:
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(search, "write_index", write_index)
+    monkeypatch.setattr(search, "index_records", index_records)
     bundle = search_bundle(fixture_data, tmp_path / "cache")
     assert most == [1]
     shard_list = json.loads(contents(bundle)["pagefind/shards.json"])
