@@ -205,11 +205,25 @@ class SiteWriter:
             raise write_error(error, self.out_dir / path, self.out_dir) from None
         self.record(path, FileRecord(digest, stat.st_size, stat.st_mtime_ns), True)
 
+    def reusable(self, path: str, key: str) -> bool:
+        """Whether the current site's file at `path` was made from `key` and is intact."""
+        before = self.previous.get(path)
+        return (
+            before is not None
+            and before.render_key == key
+            and bool(key)
+            and intact(self.out_dir, path, before)
+        )
+
     def record(self, path: str, record: FileRecord, staged: bool) -> None:
         """A claimed file's outcome: staged, or the current site's copy kept."""
         self.files[path] = record
         if staged:
             self.staged.add(path)
+
+    def keep(self, path: str, key: str) -> None:
+        """The current site's file at a claimed `path` is the new one too."""
+        self.record(path, replace(self.previous[path], render_key=key), False)
 
     def commit(self, manifest: tuple[Path, bytes] | None = None) -> str:
         """Put the new site in place; returns how: "swap" or "journal".
