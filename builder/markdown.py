@@ -24,8 +24,10 @@ API, all plain data:
   paper ids at their file:line; never raised here, the caller collects them with everything
   else), ``headings`` (level, id, text; for a table of contents) and ``paper_ids`` (the known
   papers linked from the text, in order of first appearance).
+  With ``forms``, the text is parsed once and written once per `LinkForm` (a note's page
+  and its feeds link the same targets differently): ``html`` is the first, ``also`` the rest.
 - ``summary_text(source, limit=200) -> str``: the first paragraph as plain text, cut at a
-  word boundary, for when a note has no ``summary``.
+  word boundary, for when a note has no ``summary`` (``RenderedMarkdown.summary`` too).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import functools
 import posixpath
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -138,6 +140,21 @@ class RenderedMarkdown:
     problems: tuple[Problem, ...] = ()
     headings: tuple[Heading, ...] = ()
     paper_ids: tuple[str, ...] = ()
+    also: tuple[Markup, ...] = ()  # the text written with each further `LinkForm`
+    summary: str = ""  # the first paragraph as plain text (`summary_text`)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkForm:
+    """One way of writing a text's links to paper and site pages: `url(target)` for each
+    target the resolvers gave, and `fragment_base` in front of `#…` links."""
+
+    url: Callable[[str], str]
+    fragment_base: str = ""
+
+
+def _as_given(target: str) -> str:
+    return target
 
 
 def is_safe_url(url: str) -> bool:
@@ -256,6 +273,7 @@ def render_markdown(
     page_path: str = "",
     base_url: str | None = None,
     fragment_base: str = "",
+    forms: Sequence[LinkForm] = (),
 ) -> RenderedMarkdown:
     """Render `source`; `first_line` is the file line where it starts, for problems.
 
@@ -263,6 +281,9 @@ def render_markdown(
     `base_url`) are checked too: `site_url(site_path)` gives the URL to write, or None when
     the site has no such page, which is a problem. `page_path` is where the text is shown.
     `fragment_base` goes in front of `#…` links, for text read away from its page (feeds).
+
+    With `forms`, `paper_url` and `site_url` give targets rather than URLs, and the text is
+    written once per form (`fragment_base` is then each form's): parsed and checked once.
     """
     md = markdown_parser()
     # Ids this render makes carry `mark` until they are sanitized; ids without it came from
@@ -271,28 +292,49 @@ def render_markdown(
     mark = f"-{doc_id}-"
     env: dict = {"docId": doc_id}
     tokens = md.parse(source, env)
+    summary = _summary(tokens)
     shown = display_path(path)
     problems: list[Problem] = []
     linked: dict[str, None] = {}
+    # Resolved links are written as placeholders that each form's sanitizing pass turns into
+    # its URL; raw HTML cannot forge one, as it cannot know `doc_id`.
+    targets: dict[str, tuple[str, str]] = {}
     for token in tokens:
         if token.type == "inline" and token.children:
             start = first_line + (token.map[0] if token.map else 0)
-            links = _Links(shown, paper_url, site_url, page_path, base_url, problems, linked)
+            links = _Links(
+                shown, paper_url, site_url, page_path, base_url, problems, linked, doc_id, targets
+            )
             token.children = _resolve_links(token.children, start, links)
     headings = _headings(tokens)
     _mark_ids_and_align_cells(tokens, mark)
-    html = sanitize_html(md.renderer.render(tokens, md.options, env), mark, fragment_base)
-    return RenderedMarkdown(Markup(html), tuple(problems), headings, tuple(linked))
+    raw = md.renderer.render(tokens, md.options, env)
+    written = [
+        Markup(sanitize_html(raw, mark, form.fragment_base, form.url, targets))
+        for form in forms or (LinkForm(_as_given, fragment_base),)
+    ]
+    return RenderedMarkdown(
+        written[0], tuple(problems), headings, tuple(linked), tuple(written[1:]), summary
+    )
 
 
-def sanitize_html(html: str, mark: str, fragment_base: str = "") -> str:
-    """`html` with only allowlisted tags, attributes and URLs; ids kept only if marked."""
+def sanitize_html(
+    html: str,
+    mark: str,
+    fragment_base: str = "",
+    url: Callable[[str], str] = _as_given,
+    targets: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
+    """`html` with only allowlisted tags, attributes and URLs; ids kept only if marked.
+    A link placeholder in `targets` becomes `url(target)` and its fragment."""
     return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         clean_content_tags=set(DROPPED_WITH_CONTENT),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
-        attribute_filter=functools.partial(_keep_attribute, mark, fragment_base),
+        attribute_filter=functools.partial(
+            _keep_attribute, mark, fragment_base, url, targets or {}
+        ),
         url_schemes=set(LINK_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
@@ -300,9 +342,18 @@ def sanitize_html(html: str, mark: str, fragment_base: str = "") -> str:
 
 
 def _keep_attribute(
-    mark: str, fragment_base: str, element: str, name: str, value: str
+    mark: str,
+    fragment_base: str,
+    url: Callable[[str], str],
+    targets: Mapping[str, tuple[str, str]],
+    element: str,
+    name: str,
+    value: str,
 ) -> str | None:
     """An allowed attribute's value as it may appear in the page, or None to drop it."""
+    if name in ("href", "src") and value in targets:
+        target, fragment = targets[value]
+        value = url(target) + fragment
     if name == "id":
         return value.replace(mark, "") if mark in value else None
     if name == "href":
@@ -341,6 +392,14 @@ class _Links:
     base_url: str | None
     problems: list[Problem]
     linked: dict[str, None]
+    doc_id: str
+    targets: dict[str, tuple[str, str]]  # placeholder -> (target, #fragment)
+
+    def placeholder(self, target: str, fragment: str = "") -> str:
+        """What a resolved link is written as until each form gives it its URL."""
+        found = f"/{self.doc_id}/{len(self.targets)}"
+        self.targets[found] = (target, fragment)
+        return found
 
 
 def _resolve_links(children: list[Token], line: int, links: _Links) -> list[Token]:
@@ -393,7 +452,7 @@ def _link_target(href: str, line: int, links: _Links) -> str | None:
         links.problems.append(_unknown_paper(links.path, line, paper_id))
         return None
     links.linked.setdefault(paper_id, None)
-    return url
+    return links.placeholder(url)
 
 
 def _site_link(href: str, line: int, links: _Links) -> str | None:
@@ -411,7 +470,7 @@ def _site_link(href: str, line: int, links: _Links) -> str | None:
         if url is None and path and not path.endswith("/") and "." not in path.rsplit("/")[-1]:
             url = links.site_url(path + "/")  # `/topics/x` works like `/topics/x/`
         if url is not None:
-            return url + fragment
+            return links.placeholder(url, fragment)
         message = f"link `{href}` points to no page of the site"
     links.problems.append(
         Problem(
@@ -488,7 +547,10 @@ def _text(inline: Token) -> str:
 
 def summary_text(source: str, limit: int = 200) -> str:
     """The first paragraph as plain text, at most `limit` characters, cut between words."""
-    tokens = markdown_parser().parse(source, {})
+    return _summary(markdown_parser().parse(source, {}), limit)
+
+
+def _summary(tokens: Sequence[Token], limit: int = 200) -> str:
     paragraphs = [
         tokens[index + 1] for index, token in enumerate(tokens) if token.type == "paragraph_open"
     ]

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from builder import markdown as markdown_module
 from builder.markdown import (
     Heading,
+    LinkForm,
     cut_at_word,
     heading_slug,
     is_safe_url,
@@ -405,3 +406,48 @@ def test_fragment_links_carry_the_page_url_when_read_away_from_the_page():
     assert 'href="https://x.org/notes/n/#fn1"' in in_feed
     assert 'href="https://x.org/notes/n/#intro"' in in_feed
     assert 'href="#' not in in_feed
+
+
+def test_forms_write_one_parse_as_separate_renders_would():
+    """A note's page and its feeds link the same targets differently; rendering once with
+    two forms must give exactly what two renders with those URLs give."""
+    source = (
+        "See [a](paper:known-paper), [b](/topics/x/#top), ![i](/img.png) and [c](#up)[^1].\n\n"
+        "[^1]: A [footnote](paper:other-paper).\n\n[gone](paper:nope)\n"
+    )
+    pages = {"topics/x/", "img.png"}
+
+    def page(to: str) -> str:
+        return "../../" + to
+
+    def absolute(to: str) -> str:
+        return "https://x.org/" + to
+
+    common = {"path": "n.md", "page_path": "notes/n/", "base_url": "https://x.org/"}
+    separate = [
+        render_markdown(
+            source,
+            paper_url=lambda pid, url=url: url(f"papers/{pid}/") if pid in KNOWN else None,
+            site_url=lambda path, url=url: url(path) if path in pages else None,
+            fragment_base=base,
+            **common,
+        )
+        for url, base in ((page, ""), (absolute, "https://x.org/notes/n/"))
+    ]
+    once = render_markdown(
+        source,
+        paper_url=lambda pid: f"papers/{pid}/" if pid in KNOWN else None,
+        site_url=lambda path: path if path in pages else None,
+        forms=(LinkForm(page), LinkForm(absolute, "https://x.org/notes/n/")),
+        **common,
+    )
+    assert (once.html, *once.also) == (separate[0].html, separate[1].html)
+    assert 'href="../../papers/known-paper/"' in once.html
+    assert 'href="https://x.org/topics/x/#top"' in once.also[0]
+    assert once.problems == separate[0].problems and len(once.problems) == 1
+    assert once.paper_ids == ("known-paper", "other-paper")
+
+
+def test_a_render_gives_the_summary_of_its_text():
+    source = "# Title\n\nThe first [paragraph](paper:known-paper), *with* `code`.\n\nMore.\n"
+    assert render(source).summary == summary_text(source) == ("The first paragraph, with code.")
