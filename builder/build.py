@@ -12,7 +12,7 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -37,7 +37,7 @@ from builder.errors import ContentError, Problem, display_path
 from builder.feeds import Feed, feed_files, make_feeds
 from builder.grouping import make_papers, merge_listings, topic_counts
 from builder.lock import site_lock
-from builder.markdown import RenderedMarkdown, render_markdown, summary_text
+from builder.markdown import LinkForm, render_markdown
 from builder.memo import Memo, digest
 from builder.notes import Note, check_note_references, load_notes
 from builder.opml import opml_file
@@ -56,9 +56,23 @@ from builder.render import (
     static_names,
 )
 from builder.search import CachedFile, prune_search_cache, search_bundle
-from builder.subscriptions import match_saved_feeds, topic_problems
+from builder.subscriptions import (
+    feed_phrases,
+    match_saved_feeds,
+    phrases_mentioned,
+    topic_problems,
+)
 from builder.symlinks import links_leaving
-from builder.topics import Pin, Taxonomy, classify, load_taxonomy, merge_pins, record_pins
+from builder.topics import (
+    Pin,
+    Taxonomy,
+    TopicAssignment,
+    classify,
+    load_taxonomy,
+    merge_pins,
+    pin_problems,
+    record_pins,
+)
 from builder.topics_why import page_reasons
 from builder.views import NoteCard, NoteInput, PageMeta, SiteData, TopicInfo
 from builder.workers import render_pages
@@ -320,9 +334,22 @@ def assemble_site(
     memo = memo or Memo(None)
     records, days = merge_listings(content.listings)
     pins = merge_pins(record_pins(content.listings), note_pins(content.notes))
+    assignments = classify_listings(content, pins, memo)
+    # What the papers are made of (day files, taxonomy, pins): the key of what pages,
+    # feeds and the API make of them alone.
     classified_key = digest(content.records_key, repr(content.taxonomy), repr(sorted(pins.items())))
-    assignments = memo.get(
-        "classify", classified_key, lambda: classify(records.values(), content.taxonomy, pins)
+    feeds = content.config.saved_feeds
+    phrases = repr(feed_phrases(feeds))
+    mentioned = (
+        by_listing(
+            content.listings,
+            memo,
+            "mentions",
+            lambda _: phrases,
+            lambda listing: phrases_mentioned(feeds, listing.records),
+        )
+        if feeds
+        else {}
     )
     papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
@@ -347,12 +374,17 @@ def assemble_site(
         saved_feeds=((feed.slug, feed.title) for feed in content.config.saved_feeds),
     )
     problems: list[Problem] = []
-    site_key = digest(repr(content.config), *sorted(known))
+    # A note's rendering reads the site only through which papers and pages exist: it is
+    # kept with those answers, and reused while they still hold (a new day keeps it).
+    site = _Site(frozenset(papers), known)
+    config_key = digest(repr(content.config), str(content.folder), os.getcwd())
     notes = []
     for note in content.notes:
-        key = digest(site_key, str(note.path), memo.file_key(note.path) or "", repr(note))
-        made, found = memo.get(
-            "note", key, partial(_note_input_alone, note, content, set(papers), known)
+        made, found, _answers = memo.get(
+            "note",
+            digest(config_key, repr(note)),
+            partial(_note_input_alone, note, content, site),
+            valid=lambda stored: site.answers_hold(stored[2]),
         )
         notes.append(made)
         problems += found
@@ -367,61 +399,119 @@ def assemble_site(
         tuple(notes),
         notes_folder,
         categories=categories,
-        saved=memo.get(
-            "saved-feeds",
-            digest(classified_key, repr(content.config.saved_feeds)),
-            lambda: match_saved_feeds(content.config.saved_feeds, papers, days),
-        ),
+        saved=match_saved_feeds(feeds, papers, days, mentioned),
         reasons=page_reasons(assignments, pins, content.notes),
         papers_key=digest(classified_key, repr(content.config.saved_feeds)),
     )
 
 
+def classify_listings(
+    content: Content, pins: Mapping[str, tuple[Pin, ...]], memo: Memo | None = None
+) -> dict[str, TopicAssignment]:
+    """Every paper's topics, by id; a day file's are kept under its bytes, the taxonomy and
+    its papers' pins, so a new day classifies only its own papers."""
+    problems = pin_problems(pins, content.taxonomy)
+    if problems:
+        raise ContentError(problems)
+    rules = digest(repr(content.taxonomy))
+
+    def key(listing: DayListing) -> str:
+        own = ((r.id, pins[r.id]) for r in listing.records if r.id in pins)
+        return digest(rules, repr(sorted(own)))
+
+    def made(listing: DayListing) -> dict[str, TopicAssignment]:
+        own = {r.id: pins[r.id] for r in listing.records if r.id in pins}
+        return classify(listing.records, content.taxonomy, own)
+
+    found = by_listing(content.listings, memo or Memo(None), "classify", key, made)
+    return dict(sorted(found.items()))
+
+
+def by_listing(
+    listings: Iterable[DayListing],
+    memo: Memo,
+    kind: str,
+    key: Callable[[DayListing], str],
+    make: Callable[[DayListing], Mapping[str, T]],
+) -> dict[str, T]:
+    """`make` of each day file's listing, by paper id, kept in `memo` under the file's bytes
+    and `key`. A paper listed on several days takes its latest listing's, as its record is
+    (`merge_listings`)."""
+    found: dict[str, T] = {}
+    for listing in sorted(listings, key=lambda listing: listing.date):
+        stored = digest(memo.file_key(listing.path) or "", key(listing))
+        found.update(memo.get(kind, stored, partial(make, listing)))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """What a note's rendering may ask of the site: which papers and pages exist."""
+
+    paper_ids: frozenset[str]
+    known: frozenset[str]
+
+    def answers_hold(self, answers: tuple[tuple[str, str, bool], ...]) -> bool:
+        """Whether every ("paper" or "page", name, found) answer is still the same."""
+        return all(
+            (name in (self.paper_ids if kind == "paper" else self.known)) == found
+            for kind, name, found in answers
+        )
+
+
 def _note_input_alone(
-    note: Note, content: Content, paper_ids: set[str], known: frozenset[str]
-) -> tuple[NoteInput, list[Problem]]:
+    note: Note, content: Content, site: _Site
+) -> tuple[NoteInput, list[Problem], tuple[tuple[str, str, bool], ...]]:
+    """`_note_input` with its own problems, and the answers about the site it used."""
     problems: list[Problem] = []
-    return _note_input(note, content, paper_ids, known, problems), problems
+    asked: dict[tuple[str, str], bool] = {}
+
+    def exists(kind: str, name: str) -> bool:
+        found = asked[kind, name] = name in (site.paper_ids if kind == "paper" else site.known)
+        return found
+
+    made = _note_input(note, content, partial(exists, "paper"), partial(exists, "page"), problems)
+    return made, problems, tuple((kind, name, found) for (kind, name), found in asked.items())
 
 
 def _note_input(
     note: Note,
     content: Content,
-    paper_ids: set[str],
-    known: frozenset[str],
+    has_paper: Callable[[str], bool],
+    has_page: Callable[[str], bool],
     problems: list[Problem],
 ) -> NoteInput:
-    """A note's card and its body rendered twice: links relative for its page, absolute for
+    """A note's card and its body written twice: links relative for its page, absolute for
     feeds. Problems are collected so every note's mistakes are reported in one run."""
     page = note_path(note.slug)
-
-    def render(url_of: Callable[[str], str], fragment_base: str) -> RenderedMarkdown:
-        return render_markdown(
-            note.body,
-            path=note.path,
-            first_line=note.body_line,
-            paper_url=lambda pid: url_of(paper_path(pid)) if pid in paper_ids else None,
-            site_url=lambda path: url_of(path) if path in known else None,
-            page_path=page,
-            base_url=content.config.base_url,
-            fragment_base=fragment_base,
-        )
-
-    rendered = render(lambda target: relative_url(page, target), "")
-    problems.extend(rendered.problems)
     absolute = content.config.absolute_url
-    body, body_absolute = rendered.html, render(absolute, absolute(page)).html
+    rendered = render_markdown(
+        note.body,
+        path=note.path,
+        first_line=note.body_line,
+        paper_url=lambda pid: paper_path(pid) if has_paper(pid) else None,
+        site_url=lambda path: path if has_page(path) else None,
+        page_path=page,
+        base_url=content.config.base_url,
+        forms=(LinkForm(partial(relative_url, page)), LinkForm(absolute, absolute(page))),
+    )
+    problems.extend(rendered.problems)
     card = NoteCard(
         note.slug,
         note.title,
         page,
         note.date,
         note.authors,
-        note.summary or summary_text(note.body),
+        note.summary or rendered.summary,
         note.draft,
     )
     return NoteInput(
-        card, body, body_absolute, note.papers, note.topics, content.repo_path(note.path)
+        card,
+        rendered.html,
+        rendered.also[0],
+        note.papers,
+        note.topics,
+        content.repo_path(note.path),
     )
 
 

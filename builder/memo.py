@@ -45,6 +45,7 @@ class Memo:
         self.used: dict[str, set[str]] = {}
         self.hits = 0
         self.misses = 0
+        self.made: dict[str, int] = {}  # results made (not read), by kind
         self._file_keys: dict[Path, str] = {}
 
     def file_key(self, path: Path, limit: int | None = None) -> str | None:
@@ -62,18 +63,28 @@ class Memo:
             key = self._file_keys[path] = digest(str(path), path.read_bytes())
         return key
 
-    def get(self, kind: str, key: str, make: Callable[[], T]) -> T:
-        """The stored result for `key`, or `make()`'s, then stored."""
+    def get(
+        self,
+        kind: str,
+        key: str,
+        make: Callable[[], T],
+        valid: Callable[[T], bool] | None = None,
+    ) -> T:
+        """The stored result for `key`, or `make()`'s, then stored. A stored result that
+        `valid` refuses is made again: for results that depend on more than their key, and
+        carry what they depended on so that `valid` can check it."""
         key = digest(self.code, key)
         self.used.setdefault(kind, set()).add(key)
         if self.folder is None:
+            self.made[kind] = self.made.get(kind, 0) + 1
             return make()
         path = self.folder / kind / f"{key}.pickle"
         found = _read(path)
-        if found is not None:
+        if found is not None and (valid is None or valid(found[0])):  # type: ignore[arg-type]
             self.hits += 1
             return found[0]  # type: ignore[return-value]
         self.misses += 1
+        self.made[kind] = self.made.get(kind, 0) + 1
         value = make()
         _write(path, (value,))
         return value

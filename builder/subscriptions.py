@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from typing import Any
 from builder.errors import Problem, ProblemList
 from builder.grouping import Day, Paper
 from builder.phrases import build_phrase_index, find_phrases, phrase_words
+from builder.records import Record
 from builder.yamlio import LineDict, LineList
 
 FEED_KEYS = ("slug", "title", "description", "include", "exclude", "topics", "min_upvotes")
@@ -303,25 +304,51 @@ def feed_matches(feed: SavedFeed, paper: Paper, mentions: Callable[[str], bool])
     return not any(map(mentions, feed.exclude))
 
 
-def match_saved_feeds(
-    feeds: Sequence[SavedFeed], papers: Mapping[str, Paper], days: Sequence[Day]
-) -> dict[str, tuple[str, ...]]:
-    """Each feed's papers, newest first by the day each was first listed; each paper once."""
+def feed_phrases(feeds: Sequence[SavedFeed]) -> tuple[str, ...]:
+    """Every phrase the feeds' rules name, case-folded, once each, sorted: phrase number i
+    of `phrases_mentioned` is entry i."""
     written = {p for feed in feeds for group in (*feed.include, feed.exclude) for p in group}
-    folded = {phrase: " ".join(phrase_words(phrase)) for phrase in written}
-    phrases = sorted(set(folded.values()))
+    return tuple(sorted({" ".join(phrase_words(phrase)) for phrase in written}))
+
+
+def phrases_mentioned(feeds: Sequence[SavedFeed], records: Iterable[Record]) -> dict[str, set[int]]:
+    """The numbers of the `feed_phrases` each record's title or abstract mentions, by id;
+    records that mention none are left out. The slow part of matching, and a function of
+    each record alone, so it can be kept per day file."""
+    phrases = feed_phrases(feeds)
+    if not phrases:
+        return {}
     # Every phrase its own entry, so a phrase inside a longer one still counts as present.
     index = build_phrase_index([((phrase,), ()) for phrase in phrases])
-    position = {phrase: number for number, phrase in enumerate(phrases)}
+    found: dict[str, set[int]] = {}
+    for record in records:
+        present: set[int] = set()
+        for text in (record.title, record.abstract):
+            present.update(find_phrases(text, index)[0])
+        if present:
+            found[record.id] = present
+    return found
+
+
+def match_saved_feeds(
+    feeds: Sequence[SavedFeed],
+    papers: Mapping[str, Paper],
+    days: Sequence[Day],
+    mentioned: Mapping[str, Set[int]] | None = None,
+) -> dict[str, tuple[str, ...]]:
+    """Each feed's papers, newest first by the day each was first listed; each paper once.
+    `mentioned` is `phrases_mentioned` of the papers' records, when already known."""
+    if mentioned is None:
+        mentioned = phrases_mentioned(feeds, (paper.record for paper in papers.values()))
+    position = {phrase: number for number, phrase in enumerate(feed_phrases(feeds))}
     # Each phrase as written in site.yaml -> its entry, found once rather than per paper.
-    number_of = {phrase: position[words] for phrase, words in folded.items()}
+    written = {p for feed in feeds for group in (*feed.include, feed.exclude) for p in group}
+    number_of = {phrase: position[" ".join(phrase_words(phrase))] for phrase in written}
     found: dict[str, list[str]] = {feed.slug: [] for feed in feeds}
+    nothing: Set[int] = frozenset()
     for paper_id in newest_first(papers, days):
         paper = papers[paper_id]
-        present: set[int] = set()
-        if phrases:
-            for text in (paper.record.title, paper.record.abstract):
-                present.update(find_phrases(text, index)[0])
+        present = mentioned.get(paper_id, nothing)
 
         def mentions(phrase: str) -> bool:
             return number_of[phrase] in present  # noqa: B023

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from builder import build, feeds
-from builder.build import build_site
+from builder.build import build_site, prepare_site
 from builder.cache import cache_path
+from builder.errors import ContentError
+from builder.memo import Memo
+from builder.views import SiteData
 from tests.test_golden import FIXTURE
 
 Edit = Callable[[Path], None]
@@ -75,6 +78,9 @@ FEED_DAY = (
     "{% for paper_id in day.paper_ids %}<p>{{ site.papers[paper_id].record.title }} in "
     "{{ site.config.title }}</p>{% endfor %}"
 )
+LINKING_NOTE = "---\ntitle: Links\ndate: 2025-03-17\n---\nSee [the plain note](/notes/plain/).\n"
+
+SAVED_FEED = "feeds:\n  - slug: embeddings\n    title: Embeddings\n    include: [embedding]\n"
 
 EDITS: list[tuple[str, Edit]] = [
     ("note added", write("content/notes/gardening.md", NEW_NOTE)),
@@ -197,3 +203,55 @@ def test_clean_renders_everything(project: Path):
     build_site(content, out_dir=site, search=False)
     summary = build_site(content, out_dir=site, search=False, clean=True)
     assert summary.rendered == summary.pages and not summary.up_to_date
+
+
+def _load(project: Path, memo: Memo) -> SiteData:
+    return prepare_site(project / "content", None, False, memo)[2]
+
+
+def test_a_new_day_classifies_and_renders_only_what_is_new(project: Path):
+    """Day files are parsed and classified apart, and a note is kept while the papers and
+    pages it links still exist: a new day makes one day's entries and nothing else."""
+    folder = project / ".cache" / "memo"
+    config = project / "content" / "site.yaml"
+    config.write_text(config.read_text() + SAVED_FEED, encoding="utf-8")
+    _load(project, Memo(folder, "code"))
+    write("content/papers/2025-03-18.yaml", NEW_DAY)(project)
+    memo = Memo(folder, "code")
+    site = _load(project, memo)
+    assert memo.made == {"day-file": 1, "classify": 1, "mentions": 1}
+    clean = _load(project, Memo(None))
+    assert site.papers == clean.papers and site.reasons == clean.reasons
+    assert site.notes == clean.notes and site.saved == clean.saved
+    assert site.papers["a-new-retrieval-paper"].topics == ("retrieval",)
+    assert site.saved["embeddings"][0] == "a-new-retrieval-paper"
+
+
+def test_a_pin_classifies_again_only_the_days_that_list_its_paper(project: Path):
+    folder = project / ".cache" / "memo"
+    _load(project, Memo(folder, "code"))
+    pin = NEW_NOTE.replace("a-paper-about-gardening", "fast-diffusion-sampling")
+    write("content/notes/pin.md", pin.replace("[diffusion]", "[retrieval]"))(project)
+    memo = Memo(folder, "code")
+    site = _load(project, memo)
+    assert memo.made["classify"] == 2  # it is listed on both days
+    assert site.papers["fast-diffusion-sampling"].topics == ("retrieval",)
+    assert site.reasons == _load(project, Memo(None)).reasons
+    write("content/notes/pin.md", NEW_NOTE)(project)  # a paper listed on one day only
+    memo = Memo(folder, "code")
+    _load(project, memo)
+    # 2025-03-11 lists both papers; 2025-03-14 is again as the first build had it
+    assert memo.made["classify"] == 1
+
+
+def test_a_note_linking_a_page_that_is_gone_is_rendered_again(project: Path):
+    """A stored note is reused only while what it links still exists: here its link to a
+    day page must become a problem when that day's file is deleted."""
+    folder = project / ".cache" / "memo"
+    write("content/notes/plain.md", PLAIN_NOTE)(project)
+    write("content/notes/links.md", LINKING_NOTE)(project)
+    _load(project, Memo(folder, "code"))
+    delete("content/notes/plain.md")(project)
+    with pytest.raises(ContentError) as error:
+        _load(project, Memo(folder, "code"))
+    assert "points to no page" in str(error.value.problems)

@@ -90,3 +90,11 @@ def test_a_corrupted_memo_folder_gives_the_same_site(tmp_path):
 
 def test_memo_is_kept_beside_the_content(tmp_path):
     assert memo_path(Path("/x/project")) == Path("/x/project/.cache/memo")
+
+
+def test_a_stored_result_its_check_refuses_is_made_again(tmp_path):
+    Memo(tmp_path, "code").get("kind", "key", lambda: ("made", 1))
+    memo = Memo(tmp_path, "code")
+    assert memo.get("kind", "key", lambda: ("again", 2), valid=lambda v: v[1] == 2) == ("again", 2)
+    assert memo.get("kind", "key", lambda: ("never", 3), valid=lambda v: v[1] == 2) == ("again", 2)
+    assert memo.made == {"kind": 1} and memo.hits == 1
