@@ -301,7 +301,7 @@ def load_content(
     memo = memo or Memo(None)
     listings = _gather(problems, lambda: load_day_listings(content_dir / "papers", memo))
     taxonomy = _gather(problems, lambda: load_taxonomy(content_dir))
-    notes = _gather(problems, lambda: load_notes(content_dir / "notes", include_drafts=drafts))
+    notes = _gather(problems, lambda: load_notes(content_dir / "notes", drafts, memo))
     if listings is not None and taxonomy is not None and notes is not None:
         paper_ids = {record.id for listing in listings for record in listing.records}
         topic_slugs = {topic.slug for topic in taxonomy.topics}
@@ -610,11 +610,12 @@ def note_pins(notes: Iterable[Note]) -> dict[str, tuple[Pin, ...]]:
     """A note's `topics:` pin every paper it discusses to those topics."""
     pins: dict[str, list[Pin]] = {}
     for note in notes:
-        source = f"note {display_path(note.path)}"
+        if not note.topics:
+            continue
+        shown = display_path(note.path)
+        source = f"note {shown}"
         for paper_id in note.papers:
             for index, slug in enumerate(note.topics):
                 line = note.topic_lines[index] if index < len(note.topic_lines) else None
-                pins.setdefault(paper_id, []).append(
-                    Pin(slug, source, display_path(note.path), line)
-                )
+                pins.setdefault(paper_id, []).append(Pin(slug, source, shown, line))
     return {paper_id: tuple(found) for paper_id, found in pins.items()}

@@ -24,15 +24,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import os
 import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from slugify import slugify
 
 from builder.errors import ContentError, Problem, ProblemList, display_path
+from builder.memo import Memo
+from builder.pickling import pickled_by_fields
 from builder.yamlio import LineDict, LineList, load_yaml_text, read_text
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -43,6 +47,7 @@ _FENCE = "---"
 MAX_NOTE_BYTES = 256 * 1024
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Note:
     """One note, validated; `body` is Markdown that starts on file line `body_line`."""
@@ -63,23 +68,35 @@ class Note:
     topic_lines: tuple[int, ...] = ()
 
 
-def load_notes(notes_dir: Path, include_drafts: bool) -> tuple[Note, ...]:
-    """Read every note, check them all, then raise once; newest first, then by slug."""
+def load_notes(notes_dir: Path, include_drafts: bool, memo: Memo | None = None) -> tuple[Note, ...]:
+    """Read every note, check them all, then raise once; newest first, then by slug. With a
+    `memo`, a note whose file is unchanged since a build stored it is not parsed again."""
+    memo = memo or Memo(None)
     problems = ProblemList()
     notes: list[Note] = []
+    where = os.getcwd()  # problems name files relative to it
     for path in note_files(notes_dir):
+        key = memo.file_key(path, MAX_NOTE_BYTES)
+        load = partial(_load_note, path)
         try:
-            text = read_text(path, MAX_NOTE_BYTES)
+            note, found = load() if key is None else memo.get("note-file", key + where, load)
         except ContentError as error:
             problems.extend(error.problems)
             continue
-        note = parse_note(text, path, problems)
+        problems.extend(found)
         if note is not None:
             notes.append(note)
     _check_unique_slugs(notes, problems)
     problems.raise_if_any()
     shown = notes if include_drafts else [note for note in notes if not note.draft]
     return tuple(sorted(shown, key=lambda note: (-note.date.toordinal(), note.slug)))
+
+
+def _load_note(path: Path) -> tuple[Note | None, list[Problem]]:
+    """One note file read and parsed, with its problems (a file that cannot be read raises)."""
+    problems = ProblemList()
+    note = parse_note(read_text(path, MAX_NOTE_BYTES), path, problems)
+    return note, problems.all
 
 
 def note_files(notes_dir: Path) -> list[Path]:

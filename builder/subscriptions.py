@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -311,20 +311,21 @@ def feed_phrases(feeds: Sequence[SavedFeed]) -> tuple[str, ...]:
     return tuple(sorted({" ".join(phrase_words(phrase)) for phrase in written}))
 
 
-def phrases_mentioned(feeds: Sequence[SavedFeed], records: Iterable[Record]) -> dict[str, set[int]]:
-    """The numbers of the `feed_phrases` each record's title or abstract mentions, by id;
-    records that mention none are left out. The slow part of matching, and a function of
-    each record alone, so it can be kept per day file."""
+def phrases_mentioned(feeds: Sequence[SavedFeed], records: Iterable[Record]) -> dict[str, int]:
+    """Which `feed_phrases` each record's title or abstract mentions, by id: bit i set for
+    phrase i; records that mention none are left out. The slow part of matching, and a
+    function of each record alone, so it can be kept per day file."""
     phrases = feed_phrases(feeds)
     if not phrases:
         return {}
     # Every phrase its own entry, so a phrase inside a longer one still counts as present.
     index = build_phrase_index([((phrase,), ()) for phrase in phrases])
-    found: dict[str, set[int]] = {}
+    found: dict[str, int] = {}
     for record in records:
-        present: set[int] = set()
+        present = 0
         for text in (record.title, record.abstract):
-            present.update(find_phrases(text, index)[0])
+            for number in find_phrases(text, index)[0]:
+                present |= 1 << number
         if present:
             found[record.id] = present
     return found
@@ -334,24 +335,23 @@ def match_saved_feeds(
     feeds: Sequence[SavedFeed],
     papers: Mapping[str, Paper],
     days: Sequence[Day],
-    mentioned: Mapping[str, Set[int]] | None = None,
+    mentioned: Mapping[str, int] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Each feed's papers, newest first by the day each was first listed; each paper once.
     `mentioned` is `phrases_mentioned` of the papers' records, when already known."""
     if mentioned is None:
         mentioned = phrases_mentioned(feeds, (paper.record for paper in papers.values()))
     position = {phrase: number for number, phrase in enumerate(feed_phrases(feeds))}
-    # Each phrase as written in site.yaml -> its entry, found once rather than per paper.
+    # Each phrase as written in site.yaml -> its bit, found once rather than per paper.
     written = {p for feed in feeds for group in (*feed.include, feed.exclude) for p in group}
-    number_of = {phrase: position[" ".join(phrase_words(phrase))] for phrase in written}
+    bit_of = {phrase: 1 << position[" ".join(phrase_words(phrase))] for phrase in written}
     found: dict[str, list[str]] = {feed.slug: [] for feed in feeds}
-    nothing: Set[int] = frozenset()
     for paper_id in newest_first(papers, days):
         paper = papers[paper_id]
-        present = mentioned.get(paper_id, nothing)
+        present = mentioned.get(paper_id, 0)
 
         def mentions(phrase: str) -> bool:
-            return number_of[phrase] in present  # noqa: B023
+            return bool(bit_of[phrase] & present)  # noqa: B023
 
         for feed in feeds:
             if feed_matches(feed, paper, mentions):

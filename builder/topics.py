@@ -15,6 +15,7 @@ from typing import Any
 
 from builder.errors import ContentError, Problem, ProblemList, display_path
 from builder.phrases import PhraseIndex, build_phrase_index, find_phrases, phrase_words
+from builder.pickling import pickled_by_fields
 from builder.records import DayListing, Record
 from builder.yamlio import LineDict, LineList, load_yaml_file
 
@@ -127,6 +128,7 @@ class TopicScore:
     excluded_by: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TopicAssignment:
     """A paper's topics, best first, with the reasons for each."""

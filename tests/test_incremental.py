@@ -255,3 +255,13 @@ def test_a_note_linking_a_page_that_is_gone_is_rendered_again(project: Path):
     with pytest.raises(ContentError) as error:
         _load(project, Memo(folder, "code"))
     assert "points to no page" in str(error.value.problems)
+
+
+def test_a_note_edit_makes_only_that_notes_entries(project: Path):
+    folder = project / ".cache" / "memo"
+    _load(project, Memo(folder, "code"))
+    replace_in("content/notes/why-retrieval-is-hard.md", "A footnote.", "Another.")(project)
+    memo = Memo(folder, "code")
+    site = _load(project, memo)
+    assert memo.made == {"note-file": 1, "note": 1}
+    assert site == _load(project, Memo(None))
