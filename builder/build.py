@@ -351,7 +351,11 @@ def assemble_site(
         if feeds
         else {}
     )
-    papers = make_papers(records, days, {pid: a.topics for pid, a in assignments.items()})
+    # The taxonomy's own slug strings, whether an assignment was made or read back: page
+    # digests pickle papers whole, and a pickle writes a string met twice as a reference.
+    slugs = {slug: slug for slug in content.taxonomy.slugs}
+    chosen = {pid: tuple(slugs[slug] for slug in a.topics) for pid, a in assignments.items()}
+    papers = make_papers(records, days, chosen)
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
     topic_pages = {
         slug: math.ceil(count / content.config.topic_page_size)

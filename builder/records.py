@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -33,11 +34,20 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DAY_FILE_PATTERN = re.compile(r"^(\d{4})-(\d{2})-(\d{2})\.yaml$")
 
 
-@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Link:
     url: str
-    kind: str  # one of LINK_KINDS
+    kind: str  # one of LINK_KINDS, the very string of that tuple
+
+    def __reduce__(self) -> tuple[Callable[[str, int], Link], tuple[str, int]]:
+        """Pickled with its kind's number, so that a link read back has the same kind
+        string as a link parsed afresh: page digests pickle a paper whole, and a pickle
+        writes a string met twice (the kind `other`, the topic `other`) as a reference."""
+        return _link, (self.url, LINK_KINDS.index(self.kind))
+
+
+def _link(url: str, kind: int) -> Link:
+    return Link(url, LINK_KINDS[kind])
 
 
 @pickled_by_fields
@@ -265,7 +275,7 @@ def _links(raw: LineDict, path: Path, problems: ProblemList) -> tuple[Link, ...]
         if not re.match(r"^https?://[^\s/]+", url):
             problems.add(path, f"link {url!r} is not an http(s) URL", item_line)
             continue
-        links.append(Link(url, kind))
+        links.append(_link(url, LINK_KINDS.index(kind)))
     return tuple(links)
 
 

@@ -4,6 +4,7 @@ correctness."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -265,3 +266,36 @@ def test_a_note_edit_makes_only_that_notes_entries(project: Path):
     site = _load(project, memo)
     assert memo.made == {"note-file": 1, "note": 1}
     assert site == _load(project, Memo(None))
+
+
+def test_a_site_read_from_the_memo_pickles_as_one_made_afresh(project: Path):
+    """Page digests pickle papers, notes and reasons, and a pickle writes an object seen
+    twice as a reference: so a site read from the memo must share strings exactly as one
+    made afresh does, or its pages would be rendered again for nothing."""
+    day = project / "content" / "papers" / "2025-03-11.yaml"
+    text = day.read_text(encoding="utf-8")
+    # A link of the default kind `other` in a paper of the topic `other`, and a pinned one.
+    day.write_text(
+        text.replace(
+            "    abstract: Tomatoes",
+            "    links:\n      - url: https://example.org/tomatoes\n    abstract: Tomatoes",
+        ).replace(
+            "  - id: dense-retrieval-limits\n",
+            "  - id: dense-retrieval-limits\n    topics: [retrieval, diffusion]\n",
+        ),
+        encoding="utf-8",
+    )
+    pin = NEW_NOTE.replace("a-paper-about-gardening", "fast-diffusion-sampling")
+    write("content/notes/pin.md", pin.replace("[diffusion]", "[retrieval]"))(project)
+    folder = project / ".cache" / "memo"
+    fresh, stored = _load(project, Memo(folder, "code")), _load(project, Memo(folder, "code"))
+    assert stored.papers["a-paper-about-gardening"].topics == ("other",)
+    assert stored.papers["fast-diffusion-sampling"].topics == ("retrieval",)
+    assert stored.papers["dense-retrieval-limits"].record.topics == ("retrieval", "diffusion")
+    assert stored.papers["a-paper-about-gardening"].record.links[0].kind == "other"
+    for made in (fresh, _load(project, Memo(None))):
+        for paper_id in made.papers:
+            for part in (made.papers, made.reasons):
+                other = stored.papers if part is made.papers else stored.reasons
+                assert pickle.dumps(part[paper_id], 5) == pickle.dumps(other[paper_id], 5)
+        assert pickle.dumps(made.notes, 5) == pickle.dumps(stored.notes, 5)
