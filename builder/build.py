@@ -354,7 +354,7 @@ def assemble_site(
     # The taxonomy's own slug strings, whether an assignment was made or read back: page
     # digests pickle papers whole, and a pickle writes a string met twice as a reference.
     slugs = {slug: slug for slug in content.taxonomy.slugs}
-    chosen = {pid: tuple(slugs[slug] for slug in a.topics) for pid, a in assignments.items()}
+    chosen = {pid: tuple(map(slugs.__getitem__, a.topics)) for pid, a in assignments.items()}
     papers = make_papers(records, days, chosen)
     topics = tuple(TopicInfo(t.slug, t.name, t.description) for t in content.taxonomy.topics)
     topic_pages = {

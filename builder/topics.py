@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -488,12 +489,15 @@ def assign(record: Record, taxonomy: Taxonomy, pins: Sequence[Pin] = ()) -> Topi
         )
     scores = score_paper(record.title, record.abstract, taxonomy)
     chosen = choose_topics(scores)
+    # Reasons interned: a few hundred distinct ones stand for every paper's (a sixth of what
+    # the papers hold in memory otherwise), one copy per memo entry once read back.
     if not chosen:
-        return TopicAssignment(record.id, (OTHER_SLUG,), ((OTHER_SLUG, (_why_other(scores),)),))
+        why = sys.intern(_why_other(scores))
+        return TopicAssignment(record.id, (OTHER_SLUG,), ((OTHER_SLUG, (why,)),))
     return TopicAssignment(
         record.id,
         tuple(score.slug for score in chosen),
-        tuple((s.slug, tuple(hit.describe() for hit in s.hits)) for s in chosen),
+        tuple((s.slug, tuple(sys.intern(hit.describe()) for hit in s.hits)) for s in chosen),
     )
 
 

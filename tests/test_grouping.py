@@ -3,6 +3,7 @@
 import datetime as dt
 from pathlib import Path
 
+from builder.categories import papers_by_category, papers_in_category
 from builder.grouping import (
     Day,
     group_by_topic,
@@ -73,3 +74,33 @@ def test_archive_groups_years_and_months_newest_first():
 def test_paginate_always_has_a_first_page():
     assert paginate([], 3) == ((),)
     assert paginate(list("abcdefg"), 3) == (("a", "b", "c"), ("d", "e", "f"), ("g",))
+
+
+def test_papers_by_category_are_newest_first_each_once():
+    def in_categories(paper_id: str, *names: str) -> Record:
+        return Record(paper_id, paper_id, "Abstract.", categories=names)
+
+    listings = [
+        DayListing(D1, Path("1.yaml"), (in_categories("a", "cs.LG"), in_categories("b"))),
+        DayListing(
+            D2,
+            Path("2.yaml"),
+            (
+                in_categories("c", "cs.CL", "cs.LG", "cs.LG"),
+                in_categories("a", "cs.LG"),  # listed again: filed by its first day
+                in_categories("d", "cs.LG"),
+            ),
+        ),
+    ]
+    records, days = merge_listings(listings)
+    papers = make_papers(records, days, dict.fromkeys(records, ("x",)))
+    found = papers_by_category(papers, days)
+    assert found == {"cs.LG": ("c", "d", "a"), "cs.CL": ("c",)}
+    assert papers_in_category("cs.LG", papers, days) == ("c", "d", "a")
+    assert papers_in_category("math.CO", papers, days) == ()
+    # Kept for the same papers and days, made again for others.
+    assert papers_by_category(papers, days) is found
+    fewer = {pid: paper for pid, paper in papers.items() if pid != "d"}
+    assert papers_in_category(
+        "cs.LG", fewer, tuple(Day(d.date, tuple(i for i in d.paper_ids if i != "d")) for d in days)
+    ) == ("c", "a")
