@@ -237,24 +237,16 @@ def _input_folders(content_dir: Path, base_url: str | None) -> list[Path]:
 
 
 def _unchanged_summary(out_dir: Path, manifest: Manifest, seconds: float) -> BuildSummary:
-    names = list(manifest.files)
-    pages = sum(1 for name in names if name.endswith(".html"))
-    return BuildSummary(
-        out_dir,
-        pages,
-        sum(1 for name in names if name.endswith(("feed.xml", "atom.xml"))),
-        sum(1 for name in names if name.startswith("papers/") and name.endswith("/index.html")),
-        sum(
-            1
-            for name in names
-            if name.startswith("notes/") and name.count("/") == 2 and name.endswith("/index.html")
-        ),
-        seconds,
-        0,
-        pages,
-        0,
-        up_to_date=True,
-    )
+    pages = feeds = papers = notes = 0
+    for name in manifest.files:
+        if name.endswith(".html"):
+            pages += 1
+            if name.endswith("/index.html"):
+                papers += name.startswith("papers/")
+                notes += name.startswith("notes/") and name.count("/") == 2
+        elif name.endswith(("feed.xml", "atom.xml")):
+            feeds += 1
+    return BuildSummary(out_dir, pages, feeds, papers, notes, seconds, 0, pages, 0, up_to_date=True)
 
 
 def prepare_site(

@@ -25,7 +25,7 @@ from pathlib import Path
 import orjson
 
 import builder
-from builder.output import FileRecord, intact
+from builder.output import FileRecord, all_intact
 from builder.render import Theme
 from builder.views import CardSlot, PaperCard
 
@@ -154,10 +154,9 @@ def load_manifest(path: Path) -> Manifest | None:
         body = orjson.loads(text)
         if body["version"] != CACHE_VERSION:
             return None
-        files = {
-            name: FileRecord(entry[0], int(entry[1]), int(entry[2]), entry[3])
-            for name, entry in body["files"].items()
-        }
+        # Checked by its checksum, so each entry is the four fields written: a damaged one
+        # has failed that check, and a foreign one with other fields fails here.
+        files = {name: FileRecord(*entry) for name, entry in body["files"].items()}
         return Manifest(str(body["inputs"]), files)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         return None
@@ -190,5 +189,5 @@ def up_to_date(previous: Manifest | None, inputs: str, site: Path) -> bool:
         previous is not None
         and previous.inputs == inputs
         and bool(previous.files)
-        and all(intact(site, name, record) for name, record in previous.files.items())
+        and all_intact(site, previous.files)
     )

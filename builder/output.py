@@ -76,6 +76,27 @@ def intact(site: Path | str, name: str, record: FileRecord) -> bool:
     return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
 
 
+def all_intact(site: Path, files: Mapping[str, FileRecord]) -> bool:
+    """Every file of `files` is `intact`, each looked up from the site's open folder: at
+    100,000 papers that is 400,000 files, and resolving each one's whole path took a third
+    of a no-change build."""
+    try:
+        folder = os.open(site, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        for name, record in files.items():
+            try:
+                found = os.stat(name, dir_fd=folder, follow_symlinks=True)
+            except OSError:
+                return False
+            if found.st_size != record.size or found.st_mtime_ns != record.mtime_ns:
+                return False
+        return True
+    finally:
+        os.close(folder)
+
+
 def check_path(path: str, source: str) -> str:
     """A site path as the site names it; a path leaving the site is an error naming its
     source."""

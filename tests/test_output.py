@@ -256,3 +256,16 @@ def _check_path_agrees(path: str) -> None:
             output.check_path(path, "t")
     else:
         assert output.check_path(path, "t") == pure.as_posix()
+
+
+def test_all_intact_notices_any_file_changed_removed_or_the_site_gone(tmp_path):
+    out = tmp_path / "site"
+    records, _, _ = _site(out, OLD)
+    assert output.all_intact(out, records)
+    (out / "index.html").write_bytes(b"changed by hand, same length?")
+    assert not output.all_intact(out, records)
+    records, _, _ = _site(out, OLD, records)
+    assert output.all_intact(out, records)
+    (out / "papers/0/index.html").unlink()
+    assert not output.all_intact(out, records)
+    assert not output.all_intact(tmp_path / "nowhere", records)
