@@ -33,9 +33,9 @@ T = TypeVar("T")
 
 AUTHORS_SHOWN = 40  # as the paper page's byline: more authors are cut to three and "et al."
 # Records of a shard at most. Pagefind needs about 20 MB + 135 KB a paper record while it
-# writes a shard (370 MB for 2,500); notes are about twice as long as papers.
+# writes a shard (370-390 MB for 2,500), and about 550 MB for 1,000 of the benchmark's notes.
 SHARD_PAPERS = 2500
-SHARD_NOTES = 1000
+SHARD_NOTES = 700
 _SENTENCE_END = (".", "!", "?", ":", ";", "…")
 
 
