@@ -73,6 +73,10 @@ def intact(site: Path | str, name: str, record: FileRecord) -> bool:
         stat = os.stat(f"{site}/{name}")
     except OSError:
         return False
+    return _as_recorded(stat, record)
+
+
+def _as_recorded(stat: os.stat_result, record: FileRecord) -> bool:
     return stat.st_size == record.size and stat.st_mtime_ns == record.mtime_ns
 
 
@@ -90,7 +94,7 @@ def all_intact(site: Path, files: Mapping[str, FileRecord]) -> bool:
                 found = os.stat(name, dir_fd=folder, follow_symlinks=True)
             except OSError:
                 return False
-            if found.st_size != record.size or found.st_mtime_ns != record.mtime_ns:
+            if not _as_recorded(found, record):
                 return False
         return True
     finally:
